@@ -1,0 +1,195 @@
+//! C-ABI surface for the AudioWorklet (feature `worklet`).
+//!
+//! The worklet instantiates the raw wasm module synchronously and drives it with
+//! plain numbers and pointers into wasm memory, so it needs no generated glue:
+//!
+//! 1. `lq_create(sample_rate, max_block)` allocates an engine with preallocated
+//!    input and output buffers (`lq_input_ptr` / `lq_output_ptr`, per channel,
+//!    `max_block` f32 each).
+//! 2. Per render quantum the worklet copies input into those buffers, calls
+//!    `lq_process(engine, frames)`, and copies the output back out. Nothing is
+//!    allocated per quantum.
+//! 3. Settings arrive as JSON on parameter messages: the worklet writes UTF-8 into
+//!    `lq_settings_buf(engine, len)` and calls `lq_apply_settings(engine, len)`.
+//! 4. Meter readings are read from `lq_meters_ptr(engine)`, `LQ_METERS` f32 values,
+//!    laid out as in [`Meter`].
+
+use crate::chain::Master;
+use crate::settings::Settings;
+
+/// Meter slots in the array behind `lq_meters_ptr`.
+#[repr(usize)]
+#[derive(Clone, Copy)]
+pub enum Meter {
+    /// Output peak of the last quantum, left, linear.
+    PeakL = 0,
+    /// Output peak of the last quantum, right, linear.
+    PeakR = 1,
+    /// Compressor gain reduction, dB.
+    CompGrDb = 2,
+    /// Limiter gain reduction, dB.
+    LimiterGrDb = 3,
+    /// Output correlation, −1..1.
+    Correlation = 4,
+    /// Frames processed since creation (as f32; exact up to 2^24).
+    Frames = 5,
+    /// Input peak of the last quantum, both channels, linear.
+    InPeak = 6,
+}
+
+/// Number of meter slots.
+pub const LQ_METERS: usize = 8;
+
+/// One worklet engine.
+pub struct Engine {
+    /// The chain.
+    master: Master,
+    /// Largest quantum, frames.
+    max_block: usize,
+    /// Input buffers, left and right.
+    input: [Vec<f32>; 2],
+    /// Output buffers, left and right.
+    output: [Vec<f32>; 2],
+    /// UTF-8 settings JSON written by the worklet.
+    settings_buf: Vec<u8>,
+    /// Meter readings.
+    meters: [f32; LQ_METERS],
+    /// Frames processed.
+    frames: u64,
+}
+
+/// Creates an engine. Returns null for a sample rate outside 8–192 kHz.
+#[no_mangle]
+pub extern "C" fn lq_create(sample_rate: f32, max_block: u32) -> *mut Engine {
+    if !(8_000.0..=192_000.0).contains(&sample_rate) || max_block == 0 {
+        return core::ptr::null_mut();
+    }
+    let max_block = max_block as usize;
+    let mut master = Master::new(Settings::default());
+    master.prepare(sample_rate as f64, max_block);
+    Box::into_raw(Box::new(Engine {
+        master,
+        max_block,
+        input: [vec![0.0; max_block], vec![0.0; max_block]],
+        output: [vec![0.0; max_block], vec![0.0; max_block]],
+        settings_buf: Vec::new(),
+        meters: [0.0; LQ_METERS],
+        frames: 0,
+    }))
+}
+
+/// Frees an engine.
+///
+/// # Safety
+/// `e` must come from `lq_create` and not be used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn lq_destroy(e: *mut Engine) {
+    if !e.is_null() {
+        drop(Box::from_raw(e));
+    }
+}
+
+/// Pointer to input channel `ch` (0 or 1), `max_block` f32.
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_input_ptr(e: *mut Engine, ch: u32) -> *mut f32 {
+    (*e).input[(ch as usize).min(1)].as_mut_ptr()
+}
+
+/// Pointer to output channel `ch` (0 or 1), `max_block` f32.
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_output_ptr(e: *mut Engine, ch: u32) -> *mut f32 {
+    (*e).output[(ch as usize).min(1)].as_mut_ptr()
+}
+
+/// Processes `frames` (≤ max_block) frames from the input buffers into the output
+/// buffers. No allocation.
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_process(e: *mut Engine, frames: u32) {
+    let e = &mut *e;
+    let n = (frames as usize).min(e.max_block);
+    let mut in_peak = 0.0f32;
+    for ch in 0..2 {
+        let (src, dst) = (&e.input[ch][..n], &mut e.output[ch][..n]);
+        for (d, s) in dst.iter_mut().zip(src) {
+            in_peak = in_peak.max(s.abs());
+            *d = *s;
+        }
+    }
+    let [l, r] = &mut e.output;
+    e.master.process(&mut l[..n], &mut r[..n]);
+    let m = e.master.meters();
+    e.frames += n as u64;
+    e.meters[Meter::PeakL as usize] = m.out_peak[0];
+    e.meters[Meter::PeakR as usize] = m.out_peak[1];
+    e.meters[Meter::CompGrDb as usize] = m.comp_gr_db;
+    e.meters[Meter::LimiterGrDb as usize] = m.limiter_gr_db;
+    e.meters[Meter::Correlation as usize] = m.correlation;
+    e.meters[Meter::Frames as usize] = e.frames as f32;
+    e.meters[Meter::InPeak as usize] = in_peak;
+}
+
+/// Returns a buffer of `len` bytes for settings JSON (allocates; call on messages only).
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_settings_buf(e: *mut Engine, len: u32) -> *mut u8 {
+    let e = &mut *e;
+    e.settings_buf.resize(len as usize, 0);
+    e.settings_buf.as_mut_ptr()
+}
+
+/// Applies the JSON settings in the settings buffer. Returns 0 on success, −1 if
+/// the JSON is invalid (the previous settings stay).
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_apply_settings(e: *mut Engine, len: u32) -> i32 {
+    let e = &mut *e;
+    let n = (len as usize).min(e.settings_buf.len());
+    match core::str::from_utf8(&e.settings_buf[..n]).ok().and_then(|s| Settings::from_json(s).ok())
+    {
+        Some(s) => {
+            e.master.set_settings(&s);
+            0
+        }
+        None => -1,
+    }
+}
+
+/// Clears the chain's state (on seek or stop).
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_reset(e: *mut Engine) {
+    (*e).master.reset();
+}
+
+/// Pointer to the meter array (`LQ_METERS` f32).
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_meters_ptr(e: *mut Engine) -> *const f32 {
+    (*e).meters.as_ptr()
+}
+
+/// The chain's latency, frames.
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_latency(e: *mut Engine) -> u32 {
+    (*e).master.latency_samples() as u32
+}

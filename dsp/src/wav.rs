@@ -1,0 +1,166 @@
+//! WAV reading and writing (via `hound`).
+//!
+//! Reading scales integer PCM exactly as Chromium's `decodeAudioData` does, so the
+//! CLI and the browser feed the chain identical samples:
+//! - 24-bit: `int / 2^23`; 32-bit: `int / 2^31`;
+//! - 16-bit: positive values `/ 32767`, negative values `/ 32768`;
+//! - 8-bit (unsigned): centred on 128, positive `/ 127`, negative `/ 128`;
+//! - 32-bit float: as stored.
+//!
+//! Writing quantises by rounding to the nearest step (the chain's dither, if on,
+//! has already been added at the target word length) and clips at full scale.
+
+use crate::error::DspError;
+use std::io::Cursor;
+
+/// Decoded audio: planar channels and the file's own sample rate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Audio {
+    /// One `Vec` per channel, all the same length.
+    pub channels: Vec<Vec<f32>>,
+    /// Sample rate, Hz.
+    pub sample_rate: u32,
+}
+
+impl Audio {
+    /// Frames per channel.
+    pub fn frames(&self) -> usize {
+        self.channels.first().map_or(0, |c| c.len())
+    }
+}
+
+/// Reads a WAV file from bytes.
+pub fn read(bytes: &[u8]) -> Result<Audio, DspError> {
+    let mut reader = hound::WavReader::new(Cursor::new(bytes))
+        .map_err(|e| DspError::BadInput(format!("not a readable WAV file ({e})")))?;
+    let spec = reader.spec();
+    let ch = spec.channels as usize;
+    if ch == 0 {
+        return Err(DspError::BadInput("the WAV file declares zero channels".into()));
+    }
+    if spec.sample_rate == 0 {
+        return Err(DspError::BadInput("the WAV file declares a sample rate of 0 Hz".into()));
+    }
+    let frames = reader.duration() as usize;
+    let mut channels = vec![Vec::with_capacity(frames); ch];
+    let mut push = |i: usize, v: f32| channels[i % ch].push(v);
+    let bad = |e: hound::Error| DspError::BadInput(format!("the WAV data is damaged ({e})"));
+    match (spec.sample_format, spec.bits_per_sample) {
+        (hound::SampleFormat::Float, 32) => {
+            for (i, s) in reader.samples::<f32>().enumerate() {
+                push(i, s.map_err(bad)?);
+            }
+        }
+        (hound::SampleFormat::Int, bits @ (8 | 16 | 24 | 32)) => {
+            for (i, s) in reader.samples::<i32>().enumerate() {
+                push(i, int_to_f32(s.map_err(bad)?, bits));
+            }
+        }
+        (fmt, bits) => {
+            return Err(DspError::Unsupported(format!(
+                "{bits}-bit {} WAV is not supported",
+                if fmt == hound::SampleFormat::Float { "float" } else { "integer" }
+            )))
+        }
+    }
+    // A truncated final frame leaves channels uneven: drop the partial frame.
+    let n = channels.iter().map(Vec::len).min().unwrap_or(0);
+    for c in &mut channels {
+        c.truncate(n);
+    }
+    Ok(Audio { channels, sample_rate: spec.sample_rate })
+}
+
+/// Converts an integer PCM sample to f32 with the browser's scaling.
+fn int_to_f32(v: i32, bits: u16) -> f32 {
+    match bits {
+        8 => {
+            // hound returns 8-bit samples already centred (−128..127).
+            if v >= 0 { v as f32 / 127.0 } else { v as f32 / 128.0 }
+        }
+        16 => {
+            if v >= 0 { v as f32 / 32767.0 } else { v as f32 / 32768.0 }
+        }
+        24 => v as f32 / 8_388_608.0,
+        _ => (v as f64 / 2_147_483_648.0) as f32,
+    }
+}
+
+/// Quantises one sample to a signed integer of `bits` bits (round to nearest, clip).
+pub fn quantize(x: f32, bits: u16) -> i32 {
+    let scale = (1i64 << (bits - 1)) as f64;
+    let x = if x.is_finite() { x as f64 } else { 0.0 };
+    let q = (x * scale).round();
+    q.clamp(-scale, scale - 1.0) as i32
+}
+
+/// Encodes planar channels as PCM WAV of 16 or 24 bits.
+pub fn write_pcm(channels: &[Vec<f32>], sample_rate: u32, bits: u16) -> Vec<u8> {
+    assert!(bits == 16 || bits == 24, "16 or 24 bits");
+    let spec = hound::WavSpec {
+        channels: channels.len() as u16,
+        sample_rate,
+        bits_per_sample: bits,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let frames = channels.first().map_or(0, |c| c.len());
+    let mut cur = Cursor::new(Vec::with_capacity(44 + frames * channels.len() * bits as usize / 8));
+    {
+        let mut w = hound::WavWriter::new(&mut cur, spec).expect("wav header");
+        for i in 0..frames {
+            for c in channels {
+                let q = quantize(c[i], bits);
+                if bits == 16 {
+                    w.write_sample(q as i16).expect("in-memory write");
+                } else {
+                    w.write_sample(q).expect("in-memory write");
+                }
+            }
+        }
+        w.finalize().expect("in-memory write");
+    }
+    cur.into_inner()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pcm24_round_trips_exactly() {
+        let ch = vec![
+            vec![0.0, 0.5, -0.5, -1.0, 8_388_607.0 / 8_388_608.0],
+            vec![1.0 / 8_388_608.0, -0.25, 0.125, 0.0, 0.0],
+        ];
+        let bytes = write_pcm(&ch, 44_100, 24);
+        let a = read(&bytes).unwrap();
+        assert_eq!(a.sample_rate, 44_100);
+        assert_eq!(a.channels, ch);
+    }
+
+    #[test]
+    fn pcm16_uses_browser_asymmetric_scaling() {
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 8000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut cur = Cursor::new(Vec::new());
+        {
+            let mut w = hound::WavWriter::new(&mut cur, spec).unwrap();
+            for v in [32767i16, -32768, 16384, -16384] {
+                w.write_sample(v).unwrap();
+            }
+            w.finalize().unwrap();
+        }
+        let a = read(cur.get_ref()).unwrap();
+        assert_eq!(a.channels[0], vec![1.0, -1.0, 16384.0 / 32767.0, -0.5]);
+    }
+
+    #[test]
+    fn garbage_is_a_clear_error() {
+        let e = read(b"definitely not audio").unwrap_err();
+        assert!(e.to_string().contains("not a readable WAV"));
+    }
+}
