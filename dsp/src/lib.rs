@@ -28,6 +28,7 @@ pub mod error;
 pub mod ffi;
 pub mod job;
 pub mod loudness;
+pub mod probe;
 pub mod render;
 pub mod settings;
 pub mod wav;
