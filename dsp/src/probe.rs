@@ -64,10 +64,6 @@ fn u32le(b: &[u8], i: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(i..i + 4)?.try_into().ok()?))
 }
 
-fn u32be(b: &[u8], i: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(b.get(i..i + 4)?.try_into().ok()?))
-}
-
 /// Reads the container and sample rate from the first bytes of a file (64 KiB is
 /// plenty for every supported format).
 pub fn probe(b: &[u8]) -> Probe {

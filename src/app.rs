@@ -1,0 +1,64 @@
+//! The page: header, file loading, transport, meters and export.
+
+use crate::components::{
+    drop_zone::DropZone, error_banner::ErrorBanner, export_panel::ExportPanel,
+    file_card::FileCard, meters::Meters, transport::Transport,
+};
+use crate::engine::Engine;
+use crate::state::AppState;
+use leptos::prelude::*;
+
+/// The engine, shared through context as a `Copy` handle.
+pub type EngineHandle = StoredValue<Engine, LocalStorage>;
+
+/// The engine from context.
+pub fn use_engine() -> Engine {
+    expect_context::<EngineHandle>().get_value()
+}
+
+/// The app's signals from context.
+pub fn use_state() -> AppState {
+    expect_context::<AppState>()
+}
+
+/// The whole app.
+#[component]
+pub fn App() -> impl IntoView {
+    let state = AppState::new();
+    provide_context(state);
+    provide_context::<EngineHandle>(StoredValue::new_local(Engine::new(state)));
+    let has_file = move || state.file.with(Option::is_some);
+
+    view! {
+        <div class="app">
+            <header class="topbar">
+                <div class="brand">
+                    <span class="logo" aria-hidden="true"></span>
+                    <span class="name">"Lacquer"</span>
+                    <span class="tag">"mastering studio"</span>
+                </div>
+                <div class="privacy" title="Lacquer runs entirely in this page. Your audio never leaves your computer.">
+                    <span class="dot"></span>
+                    "Local only · nothing is uploaded"
+                </div>
+            </header>
+            <ErrorBanner/>
+            <main class="studio" class:empty=move || !has_file()>
+                <DropZone/>
+                <Show when=has_file>
+                    <section class="deck">
+                        <FileCard/>
+                        <Transport/>
+                    </section>
+                    <section class="side">
+                        <Meters/>
+                        <ExportPanel/>
+                    </section>
+                </Show>
+            </main>
+            <footer class="foot">
+                "The chain runs as WebAssembly in an AudioWorklet. Loudness per ITU-R BS.1770 / EBU R 128."
+            </footer>
+        </div>
+    }
+}

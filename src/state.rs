@@ -1,0 +1,85 @@
+//! The app's reactive state: plain signals that components read and the engine
+//! writes. Everything here is `Copy` so it can be handed around freely.
+
+use leptos::prelude::*;
+
+/// What the loaded file is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileInfo {
+    /// File name as dropped.
+    pub name: String,
+    /// Container name (WAV, FLAC, ...).
+    pub container: String,
+    /// Duration, seconds.
+    pub duration_s: f64,
+    /// Sample rate the audio was decoded at, Hz (the file's own, when known).
+    pub sample_rate: u32,
+    /// True when the container states its rate and decoding used it.
+    pub native_rate: bool,
+    /// Channels.
+    pub channels: u32,
+    /// Size of the file, bytes.
+    pub bytes: u64,
+}
+
+/// Live readings from the worklet chain.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LiveMeters {
+    /// Output peak, linear, left and right (held over the last meter period).
+    pub peak: [f32; 2],
+    /// Input peak, linear.
+    pub in_peak: f32,
+    /// Limiter gain reduction, dB.
+    pub limiter_gr_db: f32,
+    /// Compressor gain reduction, dB.
+    pub comp_gr_db: f32,
+    /// Output correlation, −1..1.
+    pub correlation: f32,
+    /// Frames the worklet chain has processed since it was created.
+    pub frames: f64,
+}
+
+/// Where the export is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExportState {
+    /// Nothing exported yet.
+    Idle,
+    /// Rendering; fraction done and what is happening.
+    Running { fraction: f64, phase: String },
+    /// Finished; the download's file name and a one-line summary.
+    Done { file_name: String, summary: String },
+}
+
+/// All of the app's signals.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    /// The loaded file, if any.
+    pub file: RwSignal<Option<FileInfo>>,
+    /// True while a file is being read and decoded.
+    pub loading: RwSignal<bool>,
+    /// True while playing.
+    pub playing: RwSignal<bool>,
+    /// Playback position, seconds.
+    pub position_s: RwSignal<f64>,
+    /// Live meters.
+    pub meters: RwSignal<LiveMeters>,
+    /// Export progress.
+    pub export: RwSignal<ExportState>,
+    /// The message to show when something went wrong (the app keeps working).
+    pub error: RwSignal<Option<String>>,
+}
+
+impl AppState {
+    /// Fresh state: nothing loaded.
+    pub fn new() -> Self {
+        Self {
+            file: RwSignal::new(None),
+            loading: RwSignal::new(false),
+            playing: RwSignal::new(false),
+            position_s: RwSignal::new(0.0),
+            meters: RwSignal::new(LiveMeters::default()),
+            export: RwSignal::new(ExportState::Idle),
+            error: RwSignal::new(None),
+        }
+    }
+}
