@@ -11,6 +11,19 @@
 const MAX_BLOCK = 128;
 const METERS = 8;
 
+// UTF-8 encoding (TextEncoder does not exist in AudioWorkletGlobalScope).
+function utf8(str) {
+  const out = [];
+  for (const ch of str) {
+    const c = ch.codePointAt(0);
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return Uint8Array.from(out);
+}
+
 class LacquerProcessor extends AudioWorkletProcessor {
   constructor(options) {
     super();
@@ -52,7 +65,7 @@ class LacquerProcessor extends AudioWorkletProcessor {
   }
 
   applySettings(json) {
-    const bytes = new TextEncoder().encode(json);
+    const bytes = utf8(json);
     const ptr = this.exports.lq_settings_buf(this.engine, bytes.length);
     this.refreshViews();
     new Uint8Array(this.exports.memory.buffer, ptr, bytes.length).set(bytes);

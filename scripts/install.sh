@@ -17,10 +17,9 @@ if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
   rustup target add wasm32-unknown-unknown
 fi
 
-# Debian packages: browser for e2e tests, wasm-opt, reference tools.
+# Debian packages: the browser for end-to-end tests; ffmpeg and sox as reference tools.
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
-command -v wasm-opt >/dev/null || need_apt+=(binaryen)
 command -v ffmpeg   >/dev/null || need_apt+=(ffmpeg)
 command -v sox      >/dev/null || need_apt+=(sox)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -40,6 +39,13 @@ fi
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# wasm-opt: npm's binaryen (Debian's 108 mis-optimises wasm-bindgen's
+# reference-types output: the app fails at start with a Table.set error).
+if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
+  log "npm ci (tools: binaryen)"
+  (cd tools && npm ci --no-audit --no-fund)
 fi
 
 # Browser driver for the end-to-end tests (no browser download: we use Debian's).

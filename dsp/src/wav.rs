@@ -3,8 +3,10 @@
 //! Reading scales integer PCM exactly as Chromium's `decodeAudioData` does, so the
 //! CLI and the browser feed the chain identical samples:
 //! - 24-bit: `int / 2^23`; 32-bit: `int / 2^31`;
-//! - 16-bit: positive values `/ 32767`, negative values `/ 32768`;
-//! - 8-bit (unsigned): centred on 128, positive `/ 127`, negative `/ 128`;
+//! - 16-bit: positive values times the f32 reciprocal of 32767 (`1.0f32 / 32767.0`,
+//!   which rounds differently from a true division for about 2% of values),
+//!   negative values `/ 32768`;
+//! - 8-bit (unsigned): centred on 128, positive times `1.0f32 / 127.0`, negative `/ 128`;
 //! - 32-bit float: as stored.
 //!
 //! Writing quantises by rounding to the nearest step (the chain's dither, if on,
@@ -76,10 +78,10 @@ fn int_to_f32(v: i32, bits: u16) -> f32 {
     match bits {
         8 => {
             // hound returns 8-bit samples already centred (−128..127).
-            if v >= 0 { v as f32 / 127.0 } else { v as f32 / 128.0 }
+            if v >= 0 { v as f32 * (1.0f32 / 127.0) } else { v as f32 / 128.0 }
         }
         16 => {
-            if v >= 0 { v as f32 / 32767.0 } else { v as f32 / 32768.0 }
+            if v >= 0 { v as f32 * (1.0f32 / 32767.0) } else { v as f32 / 32768.0 }
         }
         24 => v as f32 / 8_388_608.0,
         _ => (v as f64 / 2_147_483_648.0) as f32,
@@ -155,7 +157,26 @@ mod tests {
             w.finalize().unwrap();
         }
         let a = read(cur.get_ref()).unwrap();
-        assert_eq!(a.channels[0], vec![1.0, -1.0, 16384.0 / 32767.0, -0.5]);
+        assert_eq!(a.channels[0], vec![1.0, -1.0, 16384.0 * (1.0f32 / 32767.0), -0.5]);
+        // The reciprocal product, not the quotient: they differ for this value.
+        assert_ne!(11920.0f32 * (1.0f32 / 32767.0), 11920.0f32 / 32767.0);
+        assert_eq!(read_i16(11920), 11920.0f32 * (1.0f32 / 32767.0));
+    }
+
+    fn read_i16(v: i16) -> f32 {
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 8000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut cur = Cursor::new(Vec::new());
+        {
+            let mut w = hound::WavWriter::new(&mut cur, spec).unwrap();
+            w.write_sample(v).unwrap();
+            w.finalize().unwrap();
+        }
+        read(cur.get_ref()).unwrap().channels[0][0]
     }
 
     #[test]

@@ -1,0 +1,161 @@
+// End-to-end: the built app in Debian's headless Chromium.
+//
+// Feeds generated audio through the file input, plays it through the worklet
+// chain, exports, and checks the downloaded WAV with an independent reader and
+// byte for byte against the native `lacquer master` CLI.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { serveDir } from '../lib/server.mjs';
+import { launch } from '../lib/browser.mjs';
+import { encodeWav, decodeWav } from '../lib/wav.mjs';
+import { programme } from '../lib/fixtures.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DIST = path.join(ROOT, 'dist');
+const CLI = path.join(ROOT, 'target/release/lacquer');
+const SHOTS = path.join(ROOT, 'target/screenshots');
+const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'lacquer-e2e-'));
+
+let server, browser, page;
+const consoleErrors = [];
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(DIST, 'index.html')), 'dist/ is built (run trunk build --release --offline)');
+  assert.ok(fs.existsSync(CLI), 'the lacquer CLI is built (cargo build -p lacquer-dsp --release --bin lacquer)');
+  fs.mkdirSync(SHOTS, { recursive: true });
+  server = await serveDir(DIST);
+  browser = await launch();
+  page = await browser.context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  await page.goto(server.url);
+  await page.getByTestId('file-input').waitFor({ state: 'attached', timeout: 30_000 });
+  await page.screenshot({ path: path.join(SHOTS, '01-empty.png') });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  fs.rmSync(WORK, { recursive: true, force: true });
+});
+
+test('dist/ holds the app wasm and the worklet DSP wasm', () => {
+  const files = fs.readdirSync(DIST);
+  assert.ok(files.some((f) => /^lacquer-.*_bg\.wasm$/.test(f)), `app wasm in ${files}`);
+  assert.ok(files.includes('lacquer_dsp.wasm'), `worklet DSP wasm in ${files}`);
+  assert.ok(files.includes('lacquer-processor.js'), `worklet processor in ${files}`);
+  const dsp = fs.readFileSync(path.join(DIST, 'lacquer_dsp.wasm'));
+  const mod = new WebAssembly.Module(dsp);
+  const exports = WebAssembly.Module.exports(mod).map((e) => e.name);
+  for (const name of ['lq_create', 'lq_process', 'lq_input_ptr', 'lq_output_ptr', 'memory']) {
+    assert.ok(exports.includes(name), `DSP wasm exports ${name}`);
+  }
+  assert.equal(WebAssembly.Module.imports(mod).length, 0, 'DSP wasm needs no imports (no glue)');
+});
+
+test('a damaged file gets a clear message and the app keeps working', async () => {
+  const bad = path.join(WORK, 'broken.wav');
+  fs.writeFileSync(bad, Buffer.concat([Buffer.from('RIFF\x10\x00\x00\x00WAVEjunk'), Buffer.alloc(64, 7)]));
+  await page.getByTestId('file-input').setInputFiles(bad);
+  const err = page.getByTestId('error');
+  await err.waitFor({ timeout: 20_000 });
+  assert.match(await err.innerText(), /broken\.wav/);
+  fs.writeFileSync(path.join(WORK, 'notes.txt'), 'not audio at all');
+  await page.getByTestId('file-input').setInputFiles(path.join(WORK, 'notes.txt'));
+  await page.waitForFunction(() => /notes\.txt/.test(document.querySelector('[data-testid=error]')?.innerText || ''));
+  assert.match(await err.innerText(), /does not look like an audio file/);
+});
+
+test('load, play through the worklet chain, export: byte-identical to the CLI', async () => {
+  const rate = 44_100;
+  const seconds = 12;
+  const input = path.join(WORK, 'Night Drive (mix 3).wav');
+  fs.writeFileSync(input, encodeWav(programme(rate, seconds), rate, 24));
+
+  await page.getByTestId('file-input').setInputFiles(input);
+  await page.getByTestId('file-name').waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByTestId('file-name').innerText(), 'Night Drive (mix 3).wav');
+  assert.equal(await page.getByTestId('file-rate').getAttribute('data-hz'), String(rate));
+  assert.equal(await page.getByTestId('file-channels').getAttribute('data-channels'), '2');
+  const dur = Number(await page.getByTestId('file-duration').getAttribute('data-seconds'));
+  assert.ok(Math.abs(dur - seconds) < 1e-6, `duration ${dur}`);
+  // The earlier error was cleared by the successful load.
+  assert.equal(await page.getByTestId('error').count(), 0,
+    `no error shown, got: ${await page.getByTestId('error').allInnerTexts()}`);
+
+  // Play: the worklet's own frame counter must advance, and its meters must see signal.
+  const frames = async () => Number(await page.getByTestId('worklet-frames').getAttribute('data-frames'));
+  const before = await frames();
+  await page.getByTestId('play').click();
+  await page.waitForFunction(
+    (b) => Number(document.querySelector('[data-testid=worklet-frames]').dataset.frames) > b + 44_100,
+    before, { timeout: 20_000 },
+  );
+  const after = await frames();
+  assert.ok(after > before, `worklet processed frames: ${before} → ${after}`);
+  await page.screenshot({ path: path.join(SHOTS, '02-playing.png') });
+  await page.getByTestId('play').click(); // pause
+  assert.equal(await page.getByTestId('play').getAttribute('aria-label'), 'Play');
+
+  // Export and capture the download.
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 120_000 }),
+    page.getByTestId('export').click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'Night Drive (mix 3)-master.wav');
+  const got = path.join(WORK, 'browser-master.wav');
+  await download.saveAs(got);
+  await page.getByTestId('export-done').waitFor({ timeout: 10_000 });
+  await page.screenshot({ path: path.join(SHOTS, '03-exported.png') });
+
+  const wav = decodeWav(fs.readFileSync(got));
+  // Plain PCM, or WAVE_FORMAT_EXTENSIBLE with the PCM sub-format.
+  assert.ok(wav.format === 1 || (wav.format === 0xfffe && wav.subFormat === 1), `PCM (format ${wav.format})`);
+  assert.equal(wav.bits, 24);
+  assert.equal(wav.channels, 2);
+  assert.equal(wav.sampleRate, rate);
+  assert.equal(wav.frames, rate * seconds, 'same length as the input');
+  let peak = 0, sumsq = 0;
+  for (const ch of wav.samples) for (const v of ch) { peak = Math.max(peak, Math.abs(v)); sumsq += v * v; }
+  const rmsDb = 10 * Math.log10(sumsq / (wav.frames * wav.channels));
+  assert.ok(peak > 0.1 && rmsDb > -40, `not silent: peak ${peak}, rms ${rmsDb.toFixed(1)} dBFS`);
+
+  // The native CLI, same input, default settings.
+  const cliOut = path.join(WORK, 'cli-master.wav');
+  execFileSync(CLI, ['master', input, '-o', cliOut], { stdio: 'pipe' });
+  const a = fs.readFileSync(got), b = fs.readFileSync(cliOut);
+  assert.equal(a.length, b.length, 'same size as the CLI output');
+  assert.ok(a.equals(b), `byte-identical to lacquer master (first difference at byte ${a.findIndex((x, i) => x !== b[i])})`);
+
+  assert.deepEqual(consoleErrors.filter((e) => !/favicon/.test(e)), [], 'no errors in the console');
+});
+
+test('a mono 16-bit file at 48 kHz decodes at its own rate and exports identically', async () => {
+  const rate = 48_000;
+  const [l] = programme(rate, 4, 11);
+  const input = path.join(WORK, 'vox.wav');
+  fs.writeFileSync(input, encodeWav([l], rate, 16));
+  await page.getByTestId('file-input').setInputFiles(input);
+  await page.waitForFunction(() => document.querySelector('[data-testid=file-name]')?.innerText === 'vox.wav');
+  assert.equal(await page.getByTestId('file-rate').getAttribute('data-hz'), '48000');
+  assert.equal(await page.getByTestId('file-channels').getAttribute('data-channels'), '1');
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 120_000 }),
+    page.getByTestId('export').click(),
+  ]);
+  const got = path.join(process.env.LACQUER_KEEP || WORK, 'vox-browser.wav');
+  await download.saveAs(got);
+  const cliOut = path.join(process.env.LACQUER_KEEP || WORK, 'vox-cli.wav');
+  fs.copyFileSync(input, path.join(process.env.LACQUER_KEEP || WORK, 'vox-in.wav'));
+  execFileSync(CLI, ['master', input, '-o', cliOut], { stdio: 'pipe' });
+  const wav = decodeWav(fs.readFileSync(got));
+  assert.equal(wav.channels, 1);
+  assert.equal(wav.sampleRate, rate);
+  assert.equal(wav.frames, rate * 4);
+  assert.ok(fs.readFileSync(got).equals(fs.readFileSync(cliOut)), 'byte-identical to lacquer master');
+});
