@@ -1,12 +1,38 @@
 //! The mastering chain. [`Master`] composes the processors in mastering order:
-//! input gain → DC removal → EQ → compressor → stereo → true-peak limiter →
-//! output gain → dither, with an overall latency-aligned dry/wet `amount`.
 //!
-//! Lifecycle: `prepare(sample_rate, max_block)` may allocate; `reset()` and
-//! `process(..)` never allocate, lock or panic. Output does not depend on how the
-//! host splits the signal into blocks.
+//! input gain → DC removal → [`eq`] → [`compressor`] → [`stereo`] →
+//! [`limiter`] (true peak) → amount (latency-aligned dry/wet) → output gain →
+//! dither ([`output`]).
+//!
+//! Lifecycle: `prepare(sample_rate, max_block)` may allocate; `reset()`,
+//! `set_settings()` and `process(..)` never allocate, lock or panic.
+//!
+//! Block-size invariance: parameters are re-evaluated at absolute sample
+//! positions that are multiples of [`util::CONTROL_PERIOD`], and every gain is
+//! ramped per sample between those points. The output therefore does not depend
+//! on how the host splits the stream into blocks. All internal processing is in
+//! f64; transcendental functions come from `libm` (or are pure arithmetic), so the
+//! native and wasm builds give identical bits.
+//!
+//! At `amount_pct` below 100 the dry part is not limited: the true-peak ceiling
+//! is guaranteed at 100 %.
+
+pub mod biquad;
+pub mod compressor;
+pub mod crossover;
+pub mod eq;
+pub mod limiter;
+pub mod output;
+pub mod stereo;
+pub mod util;
 
 use crate::settings::Settings;
+use compressor::Compressor;
+use eq::Eq;
+use limiter::Limiter;
+use output::{DcBlocker, Output};
+use stereo::Stereo;
+use util::{db_to_lin, one_pole_coef, sanitize, Smoothed, CONTROL_PERIOD, SMOOTH_MS};
 
 /// Readings for the meters, refreshed by every `process` call.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -23,36 +49,116 @@ pub struct ChainMeters {
 
 /// The whole chain for one stereo stream.
 pub struct Master {
-    /// Current settings.
+    /// Current settings (targets; the modules smooth towards them).
     settings: Settings,
     /// Sample rate, Hz.
     sample_rate: f64,
-    /// Largest block `process` is prepared for, frames.
+    /// Largest block `process` is prepared for, frames (longer calls are split).
     max_block: usize,
-    /// Meter readings from the last call.
+    /// Absolute position, frames since prepare/reset.
+    pos: u64,
+    /// Control smoothing coefficient.
+    coef: f64,
+    /// Input gain, linear, smoothed.
+    input_gain: Smoothed,
+    /// Amount (wet fraction 0..1), smoothed.
+    amount: Smoothed,
+    /// DC blockers, left and right.
+    dc: [DcBlocker; 2],
+    /// Whether DC removal is on.
+    dc_on: bool,
+    /// EQ.
+    eq: Eq,
+    /// Compressor.
+    comp: Compressor,
+    /// Stereo stage.
+    stereo: Stereo,
+    /// True-peak limiter.
+    limiter: Limiter,
+    /// Output gain and dither.
+    output: Output,
+    /// Dry delay line (latency-aligned for `amount`), left and right.
+    dry: [Vec<f64>; 2],
+    /// Dry delay write position.
+    dry_pos: usize,
+    /// Meter readings.
     meters: ChainMeters,
 }
 
 impl Master {
     /// A chain with these settings; call [`Master::prepare`] before processing.
     pub fn new(settings: Settings) -> Self {
-        Self { settings, sample_rate: 48_000.0, max_block: 0, meters: ChainMeters::default() }
+        Self {
+            settings,
+            sample_rate: 48_000.0,
+            max_block: 0,
+            pos: 0,
+            coef: 1.0,
+            input_gain: Smoothed::default(),
+            amount: Smoothed::default(),
+            dc: [DcBlocker::default(); 2],
+            dc_on: true,
+            eq: Eq::new(),
+            comp: Compressor::new(),
+            stereo: Stereo::new(),
+            limiter: Limiter::new(),
+            output: Output::new(),
+            dry: [Vec::new(), Vec::new()],
+            dry_pos: 0,
+            meters: ChainMeters::default(),
+        }
     }
 
     /// Allocates and computes everything for `sample_rate` (8–192 kHz) and blocks of
-    /// up to `max_block` frames. Longer `process` calls are split internally.
+    /// up to `max_block` frames, snapping every parameter to the current settings.
     pub fn prepare(&mut self, sample_rate: f64, max_block: usize) {
-        self.sample_rate = sample_rate;
+        let fs = sample_rate.clamp(8_000.0, 192_000.0);
+        self.sample_rate = fs;
         self.max_block = max_block.max(1);
+        self.coef = one_pole_coef(SMOOTH_MS, fs / CONTROL_PERIOD as f64);
+        let s = self.settings;
+        for d in &mut self.dc {
+            d.prepare(fs);
+        }
+        self.eq.prepare(fs, &s.eq);
+        self.comp.prepare(fs, &s.compressor);
+        self.stereo.prepare(fs, &s.stereo);
+        self.limiter.prepare(fs, &s.limiter);
+        self.output.prepare(fs, &s.output);
+        let lat = self.limiter.latency();
+        self.dry = [vec![0.0; lat + 1], vec![0.0; lat + 1]];
+        self.snap();
         self.reset();
+    }
+
+    fn snap(&mut self) {
+        let s = self.settings;
+        self.input_gain.snap(db_to_lin((s.input_gain_db as f64).clamp(-60.0, 60.0)));
+        self.amount.snap((s.amount_pct as f64).clamp(0.0, 100.0) / 100.0);
+        self.dc_on = s.output.dc_remove;
     }
 
     /// Clears all state (as if silence had been playing forever). No allocation.
     pub fn reset(&mut self) {
+        self.pos = 0;
+        for d in &mut self.dc {
+            d.reset();
+        }
+        self.eq.reset();
+        self.comp.reset();
+        self.stereo.reset();
+        self.limiter.reset();
+        self.output.reset();
+        for d in &mut self.dry {
+            d.iter_mut().for_each(|v| *v = 0.0);
+        }
+        self.dry_pos = 0;
         self.meters = ChainMeters::default();
     }
 
-    /// Replaces the settings; changes are smoothed, so this never clicks. No allocation.
+    /// Replaces the settings; changes are smoothed, so this never clicks. The
+    /// limiter's lookahead takes effect at the next `prepare` (it sets the
+    /// latency). No allocation.
     pub fn set_settings(&mut self, settings: &Settings) {
         self.settings = *settings;
     }
@@ -64,29 +170,107 @@ impl Master {
 
     /// Latency of the chain, frames.
     pub fn latency_samples(&self) -> usize {
-        0
+        self.limiter.latency()
+    }
+
+    /// Control-rate update of every module.
+    fn control(&mut self) {
+        let s = self.settings;
+        self.input_gain.tick(db_to_lin((s.input_gain_db as f64).clamp(-60.0, 60.0)), self.coef);
+        self.amount.tick((s.amount_pct as f64).clamp(0.0, 100.0) / 100.0, self.coef);
+        self.dc_on = s.output.dc_remove;
+        self.eq.control(&s.eq);
+        self.comp.control(&s.compressor);
+        self.stereo.control(&s.stereo);
+        self.limiter.control(&s.limiter);
+        self.output.control(&s.output);
     }
 
     /// Processes a stereo block in place. `left` and `right` have the same length,
-    /// which may be anything (including longer than `max_block`).
+    /// which may be anything. NaN and ±Inf input samples are replaced with 0.
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
-        debug_assert_eq!(left.len(), right.len());
-        let gain = libm::powf(10.0, self.settings.input_gain_db / 20.0);
-        let ceil = libm::powf(10.0, self.settings.limiter.ceiling_dbtp / 20.0);
+        let n = left.len().min(right.len());
         let mut peak = [0.0f32; 2];
-        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            let a = if l.is_finite() { *l * gain } else { 0.0 };
-            let b = if r.is_finite() { *r * gain } else { 0.0 };
-            *l = a.clamp(-ceil, ceil);
-            *r = b.clamp(-ceil, ceil);
-            peak[0] = peak[0].max(l.abs());
-            peak[1] = peak[1].max(r.abs());
+        let mut i = 0;
+        while i < n {
+            let phase = (self.pos % CONTROL_PERIOD as u64) as usize;
+            if phase == 0 {
+                self.control();
+            }
+            let seg = (CONTROL_PERIOD - phase).min(n - i);
+            self.segment(&mut left[i..i + seg], &mut right[i..i + seg], phase);
+            for k in i..i + seg {
+                peak[0] = peak[0].max(left[k].abs());
+                peak[1] = peak[1].max(right[k].abs());
+            }
+            self.pos += seg as u64;
+            i += seg;
         }
-        self.meters.out_peak = peak;
+        self.meters = ChainMeters {
+            out_peak: peak,
+            comp_gr_db: self.comp.gain_reduction_db() as f32,
+            limiter_gr_db: self.limiter.gain_reduction_db() as f32,
+            correlation: self.stereo.correlation() as f32,
+        };
+    }
+
+    /// One segment within a control period.
+    fn segment(&mut self, left: &mut [f32], right: &mut [f32], phase: usize) {
+        let n = left.len();
+        let mut l = [0.0f64; CONTROL_PERIOD];
+        let mut r = [0.0f64; CONTROL_PERIOD];
+        let mut dry_l = [0.0f64; CONTROL_PERIOD];
+        let mut dry_r = [0.0f64; CONTROL_PERIOD];
+        let ring = self.dry[0].len();
+        for k in 0..n {
+            let (a, b) = (sanitize(left[k]) as f64, sanitize(right[k]) as f64);
+            // Dry path, delayed by the chain's latency.
+            let p = self.dry_pos;
+            dry_l[k] = self.dry[0][p];
+            dry_r[k] = self.dry[1][p];
+            self.dry[0][p] = a;
+            self.dry[1][p] = b;
+            self.dry_pos = if p + 1 == ring { 0 } else { p + 1 };
+            let g = self.input_gain.at(phase + k);
+            let (mut a, mut b) = (a * g, b * g);
+            if self.dc_on {
+                a = self.dc[0].tick(a);
+                b = self.dc[1].tick(b);
+            }
+            l[k] = a;
+            r[k] = b;
+        }
+        self.dc[0].flush();
+        self.dc[1].flush();
+        let (l, r) = (&mut l[..n], &mut r[..n]);
+        self.eq.process(l, r, phase);
+        self.comp.process(l, r, phase);
+        self.stereo.process(l, r, phase);
+        self.limiter.process(l, r, phase);
+        if !(self.amount.settled() && self.amount.to == 1.0) {
+            for k in 0..n {
+                let w = self.amount.at(phase + k);
+                l[k] = dry_l[k] + (l[k] - dry_l[k]) * w;
+                r[k] = dry_r[k] + (r[k] - dry_r[k]) * w;
+            }
+        }
+        self.output.process(l, r, phase);
+        for k in 0..n {
+            left[k] = l[k] as f32;
+            right[k] = r[k] as f32;
+        }
     }
 
     /// Meter readings from the last `process` call.
     pub fn meters(&self) -> ChainMeters {
         self.meters
+    }
+
+    /// True when no filter or envelope state holds a subnormal number.
+    pub fn state_is_clean(&self) -> bool {
+        self.dc.iter().all(DcBlocker::is_clean)
+            && self.eq.state_is_clean()
+            && self.comp.state_is_clean()
+            && self.stereo.state_is_clean()
     }
 }

@@ -1,0 +1,358 @@
+//! Stereo-linked feed-forward compressor, single band or three band.
+//!
+//! - Level detection on the linked stereo signal: peak (max of |L|, |R|) or RMS
+//!   (mean square of both channels through a one-pole average).
+//! - Gain computer with a quadratic soft knee, and attack/release smoothing of the
+//!   gain reduction in dB (D. Giannoulis, M. Massberg, J. D. Reiss, "Digital dynamic
+//!   range compressor design — a tutorial and analysis", JAES 60(6), 2012).
+//! - Single-band mode high-passes the sidechain (RBJ high-pass) so bass does not
+//!   pump the whole mix.
+//! - Three-band mode splits with Linkwitz–Riley crossovers ([`super::crossover`]);
+//!   with neutral bands the sum is flat.
+
+use super::biquad::{Coefs, State};
+use super::crossover::ThreeWay;
+use super::util::{
+    fast_amp_to_db, fast_db_to_amp, fast_pow_to_db, flush, one_pole_coef, Smoothed,
+    CONTROL_PERIOD, SMOOTH_MS,
+};
+use crate::settings::{CompressorMode, CompressorSettings, Detector, Dynamics};
+
+/// RMS averaging time constant, ms.
+const RMS_MS: f64 = 10.0;
+
+/// Gain computer and envelope for one band.
+#[derive(Clone, Copy, Debug, Default)]
+struct Band {
+    /// Threshold, dBFS (smoothed).
+    threshold_db: Smoothed,
+    /// 1/ratio − 1 (smoothed).
+    slope: Smoothed,
+    /// Knee width, dB (smoothed).
+    knee_db: Smoothed,
+    /// Makeup gain, dB (smoothed).
+    makeup_db: Smoothed,
+    /// Attack coefficient per sample.
+    att: f64,
+    /// Release coefficient per sample.
+    rel: f64,
+    /// Mean-square detector state (RMS mode), linear power.
+    ms: f64,
+    /// Smoothed gain reduction, dB (≥ 0).
+    env_db: f64,
+}
+
+impl Band {
+    fn targets(d: &Dynamics) -> (f64, f64, f64, f64) {
+        let ratio = (d.ratio as f64).clamp(1.0, 100.0);
+        (
+            (d.threshold_db as f64).clamp(-80.0, 0.0),
+            1.0 / ratio - 1.0,
+            (d.knee_db as f64).clamp(0.0, 24.0),
+            (d.makeup_db as f64).clamp(-24.0, 24.0),
+        )
+    }
+
+    fn set(&mut self, d: &Dynamics, fs: f64, coef: Option<f64>) {
+        let (t, s, k, m) = Self::targets(d);
+        match coef {
+            None => {
+                self.threshold_db.snap(t);
+                self.slope.snap(s);
+                self.knee_db.snap(k);
+                self.makeup_db.snap(m);
+            }
+            Some(c) => {
+                self.threshold_db.tick(t, c);
+                self.slope.tick(s, c);
+                self.knee_db.tick(k, c);
+                self.makeup_db.tick(m, c);
+            }
+        }
+        self.att = 1.0 - one_pole_coef((d.attack_ms as f64).clamp(0.05, 500.0), fs);
+        self.rel = 1.0 - one_pole_coef((d.release_ms as f64).clamp(1.0, 5000.0), fs);
+    }
+
+    /// Gain reduction (dB ≥ 0) the static curve asks for at `level_db`.
+    #[inline(always)]
+    fn curve(&self, level_db: f64) -> f64 {
+        let t = self.threshold_db.to;
+        let w = self.knee_db.to;
+        let s = self.slope.to; // 1/R − 1 (≤ 0)
+        let over = level_db - t;
+        if 2.0 * over <= -w {
+            0.0
+        } else if w > 0.0 && 2.0 * over.abs() <= w {
+            let z = over + w / 2.0;
+            -s * z * z / (2.0 * w)
+        } else {
+            -s * over
+        }
+    }
+
+    /// Advances the envelope with the detected `level_db`; returns linear gain
+    /// (including makeup) for sample `i` of the control period.
+    #[inline(always)]
+    fn gain(&mut self, level_db: f64, i: usize) -> f64 {
+        let target = self.curve(level_db);
+        let a = if target > self.env_db { self.att } else { self.rel };
+        self.env_db = target + a * (self.env_db - target);
+        let makeup = self.makeup_db.at(i);
+        if self.env_db < 1e-9 && makeup == 0.0 {
+            1.0
+        } else {
+            fast_db_to_amp(makeup - self.env_db)
+        }
+    }
+
+    fn reset(&mut self) {
+        self.ms = 0.0;
+        self.env_db = 0.0;
+    }
+}
+
+/// The compressor.
+pub struct Compressor {
+    /// Sample rate, Hz.
+    fs: f64,
+    /// Control smoothing coefficient.
+    coef: f64,
+    /// RMS averaging coefficient per sample.
+    rms_coef: f64,
+    /// Full-band dynamics.
+    single: Band,
+    /// Per-band dynamics, low/mid/high.
+    bands: [Band; 3],
+    /// Crossovers, left and right.
+    split: [ThreeWay; 2],
+    /// Smoothed crossover frequencies, log2(Hz).
+    xover: [Smoothed; 2],
+    /// Sidechain high-pass coefficients (identity when off).
+    sc_hp: Coefs,
+    /// Sidechain high-pass state, left and right.
+    sc_st: [State; 2],
+    /// Wet (compressor in) mix, smoothed.
+    wet: Smoothed,
+    /// Multiband mix (1 = three band), smoothed.
+    multiband: Smoothed,
+    /// Detector mode.
+    detector: Detector,
+    /// Largest gain reduction in the last control period, dB.
+    gr_db: f64,
+}
+
+impl Default for Compressor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Compressor {
+    /// A compressor; call `prepare` before use.
+    pub fn new() -> Self {
+        Self {
+            fs: 48_000.0,
+            coef: 1.0,
+            rms_coef: 1.0,
+            single: Band::default(),
+            bands: [Band::default(); 3],
+            split: [ThreeWay::new(200.0, 3000.0, 48_000.0); 2],
+            xover: [Smoothed::default(); 2],
+            sc_hp: Coefs::IDENTITY,
+            sc_st: [State::default(); 2],
+            wet: Smoothed::default(),
+            multiband: Smoothed::default(),
+            detector: Detector::Rms,
+            gr_db: 0.0,
+        }
+    }
+
+    /// Sets the rate and snaps to `s`. No allocation.
+    pub fn prepare(&mut self, fs: f64, s: &CompressorSettings) {
+        self.fs = fs;
+        self.coef = one_pole_coef(SMOOTH_MS, fs / CONTROL_PERIOD as f64);
+        self.rms_coef = one_pole_coef(RMS_MS, fs);
+        self.apply(s, None);
+        self.reset();
+    }
+
+    /// Clears all state.
+    pub fn reset(&mut self) {
+        self.single.reset();
+        for b in &mut self.bands {
+            b.reset();
+        }
+        for s in &mut self.split {
+            s.reset();
+        }
+        self.sc_st = [State::default(); 2];
+        self.gr_db = 0.0;
+    }
+
+    fn xover_targets(s: &CompressorSettings, fs: f64) -> (f64, f64) {
+        let f1 = (s.crossover_low_hz as f64).clamp(20.0, 0.4 * fs);
+        let f2 = (s.crossover_high_hz as f64).clamp(f1 * 1.5, 0.45 * fs);
+        (libm::log2(f1), libm::log2(f2))
+    }
+
+    fn apply(&mut self, s: &CompressorSettings, coef: Option<f64>) {
+        let fs = self.fs;
+        self.single.set(&s.single, fs, coef);
+        for (b, d) in self.bands.iter_mut().zip(&s.bands) {
+            b.set(d, fs, coef);
+        }
+        self.detector = s.detector;
+        let (f1, f2) = Self::xover_targets(s, fs);
+        let wet = if s.bypass { 0.0 } else { 1.0 };
+        let mb = if s.mode == CompressorMode::Multiband { 1.0 } else { 0.0 };
+        match coef {
+            None => {
+                self.xover[0].snap(f1);
+                self.xover[1].snap(f2);
+                self.wet.snap(wet);
+                self.multiband.snap(mb);
+                for sp in &mut self.split {
+                    sp.set_freqs(libm::exp2(f1), libm::exp2(f2), fs);
+                }
+            }
+            Some(c) => {
+                self.xover[0].tick(f1, c);
+                self.xover[1].tick(f2, c);
+                self.wet.tick(wet, c);
+                self.multiband.tick(mb, c);
+                if !(self.xover[0].settled() && self.xover[1].settled()) {
+                    let (a, b) = (libm::exp2(self.xover[0].to), libm::exp2(self.xover[1].to));
+                    for sp in &mut self.split {
+                        sp.set_freqs(a, b, fs);
+                    }
+                }
+            }
+        }
+        let sc = s.sidechain_hpf_hz as f64;
+        self.sc_hp = if sc > 0.0 {
+            Coefs::highpass(sc.min(0.45 * fs), core::f64::consts::FRAC_1_SQRT_2, fs)
+        } else {
+            Coefs::IDENTITY
+        };
+    }
+
+    /// Control-rate update. No allocation.
+    pub fn control(&mut self, s: &CompressorSettings) {
+        self.apply(s, Some(self.coef));
+        self.gr_db = 0.0;
+    }
+
+    /// Linked level of one stereo frame for `band`, dB.
+    #[inline(always)]
+    fn level(detector: Detector, band: &mut Band, l: f64, r: f64, rms_coef: f64) -> f64 {
+        match detector {
+            Detector::Peak => fast_amp_to_db(l.abs().max(r.abs())),
+            Detector::Rms => {
+                let p = 0.5 * (l * l + r * r);
+                band.ms += rms_coef * (p - band.ms);
+                fast_pow_to_db(band.ms)
+            }
+        }
+    }
+
+    /// Compresses a segment of at most one control period starting `phase` frames in.
+    pub fn process(&mut self, l: &mut [f64], r: &mut [f64], phase: usize) {
+        let wet_off = self.wet.settled() && self.wet.to == 0.0;
+        if wet_off {
+            return;
+        }
+        let mb_mix = self.multiband;
+        let use_single = !(mb_mix.settled() && mb_mix.to == 1.0);
+        let use_multi = !(mb_mix.settled() && mb_mix.to == 0.0);
+        let det = self.detector;
+        let rc = self.rms_coef;
+        for i in 0..l.len() {
+            let (x, y) = (l[i], r[i]);
+            let k = phase + i;
+            let (mut sl, mut sr) = (x, y);
+            if use_single {
+                let (a, b) = if self.sc_hp.is_identity() {
+                    (x, y)
+                } else {
+                    (self.sc_st[0].tick(&self.sc_hp, x), self.sc_st[1].tick(&self.sc_hp, y))
+                };
+                let lev = Self::level(det, &mut self.single, a, b, rc);
+                let g = self.single.gain(lev, k);
+                self.gr_db = self.gr_db.max(self.single.env_db);
+                sl = x * g;
+                sr = y * g;
+            }
+            if use_multi {
+                let bl = self.split[0].split(x);
+                let br = self.split[1].split(y);
+                let (mut ml, mut mr) = (0.0, 0.0);
+                for j in 0..3 {
+                    let lev = Self::level(det, &mut self.bands[j], bl[j], br[j], rc);
+                    let g = self.bands[j].gain(lev, k);
+                    self.gr_db = self.gr_db.max(self.bands[j].env_db);
+                    ml += bl[j] * g;
+                    mr += br[j] * g;
+                }
+                if use_single {
+                    let m = mb_mix.at(k);
+                    sl += (ml - sl) * m;
+                    sr += (mr - sr) * m;
+                } else {
+                    sl = ml;
+                    sr = mr;
+                }
+            }
+            if self.wet.settled() {
+                l[i] = sl;
+                r[i] = sr;
+            } else {
+                let w = self.wet.at(k);
+                l[i] = x + (sl - x) * w;
+                r[i] = y + (sr - y) * w;
+            }
+        }
+        self.flush_state();
+    }
+
+    fn flush_state(&mut self) {
+        for b in core::iter::once(&mut self.single).chain(self.bands.iter_mut()) {
+            b.ms = flush(b.ms);
+            b.env_db = flush(b.env_db);
+        }
+        for s in &mut self.split {
+            s.flush();
+        }
+        for s in &mut self.sc_st {
+            s.flush();
+        }
+    }
+
+    /// Largest gain reduction since the last control update, dB.
+    pub fn gain_reduction_db(&self) -> f64 {
+        self.gr_db
+    }
+
+    /// True when no state is subnormal.
+    pub fn state_is_clean(&self) -> bool {
+        let ok = |x: f64| x == 0.0 || x.is_normal();
+        core::iter::once(&self.single)
+            .chain(self.bands.iter())
+            .all(|b| ok(b.ms) && ok(b.env_db))
+            && self.split.iter().all(ThreeWay::is_clean)
+            && self.sc_st.iter().all(State::is_clean)
+    }
+}
+
+/// The three-band split on its own, for tests and displays: returns the bands of
+/// a mono signal.
+pub fn split_three(x: &[f64], f1_hz: f64, f2_hz: f64, fs: f64) -> [Vec<f64>; 3] {
+    let mut s = ThreeWay::new(f1_hz, f2_hz, fs);
+    let mut out = [Vec::with_capacity(x.len()), Vec::with_capacity(x.len()), Vec::with_capacity(x.len())];
+    for &v in x {
+        let b = s.split(v);
+        for j in 0..3 {
+            out[j].push(b[j]);
+        }
+    }
+    out
+}

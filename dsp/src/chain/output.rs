@@ -1,0 +1,195 @@
+//! Output stage: DC removal (at the chain's input), output gain, and TPDF dither
+//! with optional first-order noise shaping.
+//!
+//! With dither on, this stage also quantises to the target word length, so the
+//! samples it emits are exact multiples of one LSB and the file writer's rounding
+//! is the identity. TPDF: the sum of two independent uniform variables spanning
+//! one LSB each (±1 LSB peak), which makes the quantisation error's first two
+//! moments independent of the signal (Lipshitz, Wannamaker, Vanderkooy, "Quantization
+//! and dither: a theoretical survey", JAES 40(5), 1992). The random source is a
+//! seeded xorshift generator: the same seed gives the same samples everywhere.
+
+use super::util::{db_to_lin, flush, one_pole_coef, Smoothed, CONTROL_PERIOD, SMOOTH_MS};
+use crate::settings::OutputSettings;
+
+/// DC-blocker corner, Hz.
+const DC_HZ: f64 = 5.0;
+
+/// First-order DC blocker for one channel.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DcBlocker {
+    /// Previous input.
+    x1: f64,
+    /// Previous output.
+    y1: f64,
+    /// Pole radius.
+    r: f64,
+}
+
+impl DcBlocker {
+    /// Sets the pole for `fs`.
+    pub fn prepare(&mut self, fs: f64) {
+        self.r = 1.0 - 2.0 * core::f64::consts::PI * DC_HZ / fs;
+        self.reset();
+    }
+
+    /// Clears state.
+    pub fn reset(&mut self) {
+        self.x1 = 0.0;
+        self.y1 = 0.0;
+    }
+
+    /// Filters one sample.
+    #[inline(always)]
+    pub fn tick(&mut self, x: f64) -> f64 {
+        let y = x - self.x1 + self.r * self.y1;
+        self.x1 = x;
+        self.y1 = y;
+        y
+    }
+
+    /// Flushes near-zero state.
+    pub fn flush(&mut self) {
+        self.x1 = flush(self.x1);
+        self.y1 = flush(self.y1);
+    }
+
+    /// True when no state is subnormal.
+    pub fn is_clean(&self) -> bool {
+        let ok = |x: f64| x == 0.0 || x.is_normal();
+        ok(self.x1) && ok(self.y1)
+    }
+}
+
+/// xorshift32 (Marsaglia 2003): tiny, fast, deterministic.
+#[derive(Clone, Copy, Debug)]
+struct XorShift32 {
+    /// Generator state (never 0).
+    s: u32,
+}
+
+impl XorShift32 {
+    fn new(seed: u32) -> Self {
+        // Scramble so nearby seeds give unrelated streams; avoid the zero state.
+        let mut s = seed.wrapping_mul(0x9e37_79b9) ^ 0x85eb_ca6b;
+        if s == 0 {
+            s = 0x6d2b_79f5;
+        }
+        Self { s }
+    }
+
+    /// Uniform in [0, 1).
+    #[inline(always)]
+    fn next_unit(&mut self) -> f64 {
+        let mut x = self.s;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.s = x;
+        x as f64 * (1.0 / 4_294_967_296.0)
+    }
+}
+
+/// The output stage (gain and dither; the DC blocker is applied by the chain at
+/// its input).
+pub struct Output {
+    /// Output gain, linear, smoothed.
+    gain: Smoothed,
+    /// Control smoothing coefficient.
+    coef: f64,
+    /// Dither on.
+    dither: bool,
+    /// Quantisation steps per unit (2^(bits−1)).
+    scale: f64,
+    /// Noise shaping on.
+    shaping: bool,
+    /// Random sources, left and right.
+    rng: [XorShift32; 2],
+    /// Seed the generators were started with.
+    seed: u32,
+    /// Previous quantisation error per channel (noise shaping), in units.
+    err: [f64; 2],
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Output {
+    /// An unprepared output stage.
+    pub fn new() -> Self {
+        Self {
+            gain: Smoothed::default(),
+            coef: 1.0,
+            dither: false,
+            scale: 8_388_608.0,
+            shaping: false,
+            rng: [XorShift32::new(0), XorShift32::new(1)],
+            seed: 0,
+            err: [0.0; 2],
+        }
+    }
+
+    /// Sets the rate and snaps to `s`. No allocation.
+    pub fn prepare(&mut self, fs: f64, s: &OutputSettings) {
+        self.coef = one_pole_coef(SMOOTH_MS, fs / CONTROL_PERIOD as f64);
+        self.apply(s, None);
+        self.reset();
+    }
+
+    /// Restarts the random sources and clears the error feedback.
+    pub fn reset(&mut self) {
+        self.rng = [XorShift32::new(self.seed), XorShift32::new(self.seed ^ 0x5bd1_e995)];
+        self.err = [0.0; 2];
+    }
+
+    fn apply(&mut self, s: &OutputSettings, coef: Option<f64>) {
+        let g = db_to_lin((s.gain_db as f64).clamp(-60.0, 0.0));
+        match coef {
+            None => self.gain.snap(g),
+            Some(c) => self.gain.tick(g, c),
+        }
+        self.dither = s.dither;
+        let bits = s.dither_bits.clamp(8, 24);
+        self.scale = (1u32 << (bits - 1)) as f64;
+        self.shaping = s.noise_shaping;
+        if s.dither_seed != self.seed {
+            self.seed = s.dither_seed;
+            self.rng = [XorShift32::new(self.seed), XorShift32::new(self.seed ^ 0x5bd1_e995)];
+        }
+    }
+
+    /// Control-rate update. No allocation.
+    pub fn control(&mut self, s: &OutputSettings) {
+        self.apply(s, Some(self.coef));
+    }
+
+    /// Applies gain and dither to a segment starting `phase` frames into the period.
+    pub fn process(&mut self, l: &mut [f64], r: &mut [f64], phase: usize) {
+        if !(self.gain.settled() && self.gain.to == 1.0) {
+            for i in 0..l.len() {
+                let g = self.gain.at(phase + i);
+                l[i] *= g;
+                r[i] *= g;
+            }
+        }
+        if !self.dither {
+            return;
+        }
+        let scale = self.scale;
+        let top = scale - 1.0;
+        for (ch, buf) in [&mut *l, &mut *r].into_iter().enumerate() {
+            for x in buf.iter_mut() {
+                let d = self.rng[ch].next_unit() - self.rng[ch].next_unit();
+                let v = *x * scale - if self.shaping { self.err[ch] } else { 0.0 };
+                let q = libm::round(v + d).clamp(-scale, top);
+                if self.shaping {
+                    self.err[ch] = (q - v).clamp(-2.0, 2.0);
+                }
+                *x = q / scale;
+            }
+        }
+    }
+}
