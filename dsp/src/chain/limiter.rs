@@ -1,11 +1,17 @@
 //! Stereo-linked lookahead true-peak limiter.
 //!
-//! **Detection.** Every interval between two input samples is reconstructed at 4×
-//! with a 12-tap-per-phase Kaiser-windowed-sinc interpolator (the structure
-//! ITU-R BS.1770-5 Annex 2 describes for true-peak metering), and the largest
-//! magnitude is refined by a parabola through its neighbours, so the estimate
-//! tracks the band-limited peak closely even near Nyquist. Both channels are
-//! linked: one gain for the pair.
+//! **Band limit.** The input first goes through an 8th-order Butterworth low-pass
+//! at 0.45·fs (19.8 kHz at 44.1 kHz; flat within 0.02 dB to 0.43·fs). Content in
+//! the last few hundred hertz below Nyquist is what makes reconstructed peaks hard
+//! to predict with a short interpolator (full-band noise reads up to 2 dB above a
+//! 12-tap estimate); without it, the ceiling could not be held to 0.05 dB.
+//!
+//! **Detection.** Every interval between two samples is reconstructed at 4× with
+//! a 32-tap-per-phase Kaiser-windowed-sinc interpolator (the polyphase structure
+//! ITU-R BS.1770-5 Annex 2 describes for true-peak metering, with longer phases),
+//! and the largest magnitude is refined by a parabola through its neighbours. A
+//! 0.1 dB margin covers the residual under-read. Both channels are linked: one
+//! gain for the pair.
 //!
 //! **Gain.** The required gain `min(1, ceiling / peak)` goes through a sliding
 //! minimum over the lookahead window, a program-dependent release (slower when
@@ -14,15 +20,18 @@
 //! output sample is at most the gain that sample needs, the ceiling holds by
 //! construction; the average makes the attack a smooth ramp.
 //!
-//! **Latency.** `lookahead + 6` frames (the interpolator looks six samples ahead).
+//! **Latency.** `lookahead + 16` frames (the interpolator looks 16 samples ahead),
+//! plus the band-limit filter's low-frequency group delay rounded to whole frames
+//! (2 frames), so offline renders line up with the input.
 //! The lookahead is fixed when the limiter is prepared, because it sets the
 //! latency; every other parameter is smoothed.
 
+use super::biquad::{Coefs, State};
 use super::util::{db_to_lin, flush, one_pole_coef, Smoothed, CONTROL_PERIOD, SMOOTH_MS};
 use crate::settings::LimiterSettings;
 
 /// Interpolator taps per phase.
-const TAPS: usize = 12;
+const TAPS: usize = 32;
 /// Samples the interpolator reads ahead of the interval it reconstructs.
 const FIR_AHEAD: usize = TAPS / 2;
 /// Oversampling factor of detection.
@@ -30,7 +39,11 @@ const OVERSAMPLE: usize = 4;
 /// Longest lookahead supported, ms.
 pub const MAX_LOOKAHEAD_MS: f64 = 20.0;
 /// Headroom kept under the ceiling for the detector's residual error, dB.
-const DETECTION_MARGIN_DB: f64 = 0.02;
+const DETECTION_MARGIN_DB: f64 = 0.1;
+/// Band limit of the limiter's input, as a fraction of the sample rate.
+const BAND_LIMIT: f64 = 0.45;
+/// Butterworth Q values of the four sections of an 8th-order low-pass.
+const BUTTER8_Q: [f64; 4] = [0.509_795_579_104_159, 0.601_344_886_935_045, 0.899_976_223_136_416, 2.562_915_447_741_505];
 /// Kaiser window β of the interpolator.
 const KAISER_BETA: f64 = 8.0;
 /// Time constant of the sustained-gain-reduction tracker, ms.
@@ -155,6 +168,14 @@ pub struct Limiter {
     min_gain: f64,
     /// Smallest gain of the last finished control period (for meters).
     gr_gain: f64,
+    /// Unfiltered input history per channel (for bypass), `hist_len` long.
+    raw: [Vec<f64>; 2],
+    /// Band-limit low-pass sections.
+    band: [Coefs; 4],
+    /// Band-limit group delay compensated in the latency, frames.
+    band_delay: usize,
+    /// Band-limit states, per channel and section.
+    band_st: [[State; 4]; 2],
 }
 
 impl Default for Limiter {
@@ -196,6 +217,10 @@ impl Limiter {
             wet: Smoothed::default(),
             min_gain: 1.0,
             gr_gain: 1.0,
+            raw: [Vec::new(), Vec::new()],
+            band: [Coefs::IDENTITY; 4],
+            band_delay: 0,
+            band_st: [[State::default(); 4]; 2],
         }
     }
 
@@ -205,20 +230,25 @@ impl Limiter {
         self.coef = one_pole_coef(SMOOTH_MS, fs / CONTROL_PERIOD as f64);
         let la_ms = (s.lookahead_ms as f64).clamp(0.1, MAX_LOOKAHEAD_MS);
         self.lookahead = ((la_ms * fs / 1000.0).round() as usize).max(1);
-        // History covers the interpolator window plus the lookahead delay.
-        self.hist_len = (self.lookahead + TAPS + FIR_AHEAD + 2).next_power_of_two();
-        self.hist = [vec![0.0; 2 * self.hist_len], vec![0.0; 2 * self.hist_len]];
         self.dq_idx = vec![0; self.lookahead + 2];
         self.dq_val = vec![0.0; self.lookahead + 2];
         self.avg_ring = vec![1.0; self.lookahead + 1];
         self.sustain_coef = one_pole_coef(SUSTAIN_MS, fs / CONTROL_PERIOD as f64);
+        for (c, q) in self.band.iter_mut().zip(BUTTER8_Q) {
+            *c = Coefs::lowpass(BAND_LIMIT * fs, q, fs);
+        }
+        self.band_delay = self.band_group_delay();
+        // History covers the interpolator window, the lookahead and the band delay.
+        self.hist_len = (self.lookahead + TAPS + FIR_AHEAD + self.band_delay + 2).next_power_of_two();
+        self.hist = [vec![0.0; 2 * self.hist_len], vec![0.0; 2 * self.hist_len]];
+        self.raw = [vec![0.0; self.hist_len], vec![0.0; self.hist_len]];
         self.apply(s, None);
         self.reset();
     }
 
     /// Clears all state (silence, no gain reduction). No allocation.
     pub fn reset(&mut self) {
-        for h in &mut self.hist {
+        for h in self.hist.iter_mut().chain(self.raw.iter_mut()) {
             h.iter_mut().for_each(|v| *v = 0.0);
         }
         self.pos = 0;
@@ -234,12 +264,26 @@ impl Limiter {
         self.sustain_db = 0.0;
         self.min_gain = 1.0;
         self.gr_gain = 1.0;
+        self.band_st = [[State::default(); 4]; 2];
         self.update_release();
     }
 
     /// Latency, frames.
     pub fn latency(&self) -> usize {
-        self.lookahead + FIR_AHEAD
+        self.lookahead + FIR_AHEAD + self.band_delay
+    }
+
+    /// Group delay of the band-limit filter at low frequencies, frames (by the
+    /// phase slope at fs/1000), rounded.
+    fn band_group_delay(&self) -> usize {
+        let w = 2.0 * core::f64::consts::PI / 1000.0;
+        let phase = |c: &Coefs, w: f64| {
+            let (nr, ni) = (c.b0 + c.b1 * libm::cos(w) + c.b2 * libm::cos(2.0 * w), -(c.b1 * libm::sin(w) + c.b2 * libm::sin(2.0 * w)));
+            let (dr, di) = (1.0 + c.a1 * libm::cos(w) + c.a2 * libm::cos(2.0 * w), -(c.a1 * libm::sin(w) + c.a2 * libm::sin(2.0 * w)));
+            libm::atan2(ni, nr) - libm::atan2(di, dr)
+        };
+        let total: f64 = self.band.iter().map(|c| -phase(c, w) / w).sum();
+        libm::round(total).max(0.0) as usize
     }
 
     fn apply(&mut self, s: &LimiterSettings, coef: Option<f64>) {
@@ -293,11 +337,15 @@ impl Limiter {
             let mut q = [0.0f64; OVERSAMPLE - 1];
             for (p, out) in q.iter_mut().enumerate() {
                 let h = &self.h[p + 1];
-                let mut acc = 0.0;
-                for k in 0..TAPS {
-                    acc += h[k] * w[k];
+                // Four interleaved partial sums in a fixed order: vectorisable, and
+                // the same bits on every host.
+                let mut acc = [0.0f64; 4];
+                for k in (0..TAPS).step_by(4) {
+                    for j in 0..4 {
+                        acc[j] += h[k + j] * w[k + j];
+                    }
                 }
-                *out = acc;
+                *out = (acc[0] + acc[1]) + (acc[2] + acc[3]);
             }
             let pts = [self.prev_q3[ch], x0, q[0], q[1], q[2], x1];
             for j in 1..5 {
@@ -339,11 +387,23 @@ impl Limiter {
         let ceiling = self.ceiling.to;
         let env_decay = 0.999;
         let quiet_limit = ceiling / self.h_l1 * libm::pow(env_decay, TAPS as f64);
+        // Filtered audio is read `lookahead + FIR_AHEAD` frames back (where the gain
+        // was computed for); the raw input for bypass also lags by the band delay.
         let delay = self.lookahead + FIR_AHEAD;
+        let raw_delay = delay + self.band_delay;
         let hl = self.hist_len;
         let ring = self.avg_ring.len();
         for i in 0..l.len() {
-            // Write the new frame (mirrored).
+            // Band-limit, then write the new frame (mirrored).
+            let (mut a, mut b) = (l[i], r[i]);
+            self.raw[0][self.pos] = a;
+            self.raw[1][self.pos] = b;
+            for k in 0..4 {
+                a = self.band_st[0][k].tick(&self.band[k], a);
+                b = self.band_st[1][k].tick(&self.band[k], b);
+            }
+            l[i] = a;
+            r[i] = b;
             let p = self.pos;
             self.hist[0][p] = l[i];
             self.hist[0][p + hl] = l[i];
@@ -385,13 +445,23 @@ impl Limiter {
                 l[i] = dl * g;
                 r[i] = dr * g;
             } else {
+                // Crossfade to the unfiltered, equally delayed input.
                 let w = self.wet.at(phase + i);
-                let gw = 1.0 + (g - 1.0) * w;
-                l[i] = dl * gw;
-                r[i] = dr * gw;
+                let dd = (p + hl - raw_delay) & (hl - 1);
+                let (rl, rr) = (self.raw[0][dd], self.raw[1][dd]);
+                l[i] = rl + (dl * g - rl) * w;
+                r[i] = rr + (dr * g - rr) * w;
             }
             self.pos = (p + 1) & (hl - 1);
         }
+        for st in self.band_st.iter_mut().flatten() {
+            st.flush();
+        }
+    }
+
+    /// True when no filter state is subnormal.
+    pub fn state_is_clean(&self) -> bool {
+        self.band_st.iter().flatten().all(State::is_clean)
     }
 }
 
