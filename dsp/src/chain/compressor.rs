@@ -236,6 +236,11 @@ impl Compressor {
         };
     }
 
+    /// Jumps every smoothed parameter to `s` (no ramp). No allocation.
+    pub fn snap(&mut self, s: &CompressorSettings) {
+        self.apply(s, None);
+    }
+
     /// Control-rate update. No allocation.
     pub fn control(&mut self, s: &CompressorSettings) {
         self.apply(s, Some(self.coef));

@@ -209,6 +209,11 @@ impl Eq {
         }
     }
 
+    /// Jumps every smoothed parameter to `s` (no ramp). No allocation.
+    pub fn snap(&mut self, s: &EqSettings) {
+        self.apply(s, None);
+    }
+
     /// Control-rate update towards `s`. No allocation.
     pub fn control(&mut self, s: &EqSettings) {
         self.apply(s, Some(self.coef));

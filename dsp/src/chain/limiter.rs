@@ -308,6 +308,11 @@ impl Limiter {
         self.rel_coef = one_pole_coef(t, self.fs);
     }
 
+    /// Jumps every smoothed parameter to `s` (no ramp). No allocation.
+    pub fn snap(&mut self, s: &LimiterSettings) {
+        self.apply(s, None);
+    }
+
     /// Control-rate update. No allocation.
     pub fn control(&mut self, s: &LimiterSettings) {
         self.apply(s, Some(self.coef));

@@ -138,9 +138,17 @@ impl Master {
         self.dc_on = s.output.dc_remove;
     }
 
-    /// Clears all state (as if silence had been playing forever). No allocation.
+    /// Clears all state, as if silence had been playing forever with the current
+    /// settings: smoothed parameters jump to their targets. No allocation.
     pub fn reset(&mut self) {
         self.pos = 0;
+        let s = self.settings;
+        self.snap();
+        self.eq.snap(&s.eq);
+        self.comp.snap(&s.compressor);
+        self.stereo.snap(&s.stereo);
+        self.limiter.snap(&s.limiter);
+        self.output.snap(&s.output);
         for d in &mut self.dc {
             d.reset();
         }
@@ -272,5 +280,6 @@ impl Master {
             && self.eq.state_is_clean()
             && self.comp.state_is_clean()
             && self.stereo.state_is_clean()
+            && self.limiter.state_is_clean()
     }
 }

@@ -161,6 +161,11 @@ impl Output {
         }
     }
 
+    /// Jumps every smoothed parameter to `s` (no ramp). No allocation.
+    pub fn snap(&mut self, s: &OutputSettings) {
+        self.apply(s, None);
+    }
+
     /// Control-rate update. No allocation.
     pub fn control(&mut self, s: &OutputSettings) {
         self.apply(s, Some(self.coef));

@@ -115,6 +115,11 @@ impl Stereo {
         }
     }
 
+    /// Jumps every smoothed parameter to `s` (no ramp). No allocation.
+    pub fn snap(&mut self, s: &StereoSettings) {
+        self.apply(s, None);
+    }
+
     /// Control-rate update. No allocation.
     pub fn control(&mut self, s: &StereoSettings) {
         self.apply(s, Some(self.coef));
