@@ -117,6 +117,10 @@ pub struct Eq {
     hp_on: Smoothed,
     /// Whether the second high-pass section is in use (24 dB/oct).
     hp_steep: bool,
+    /// Settings at the last control update (skips the update while unchanged).
+    last: Option<EqSettings>,
+    /// True when every smoothed parameter has reached its target.
+    idle: bool,
 }
 
 impl Default for Eq {
@@ -136,6 +140,8 @@ impl Eq {
         bands[TILT_LO].kind = Kind::LowShelf;
         bands[TILT_HI].kind = Kind::HighShelf;
         Self {
+            last: None,
+            idle: false,
             fs: 48_000.0,
             coef: 1.0,
             bands,
@@ -212,17 +218,41 @@ impl Eq {
     /// Jumps every smoothed parameter to `s` (no ramp). No allocation.
     pub fn snap(&mut self, s: &EqSettings) {
         self.apply(s, None);
+        self.last = Some(*s);
+        self.idle = true;
+    }
+
+    /// True when no smoothed parameter is moving.
+    fn all_settled(&self) -> bool {
+        self.wet.settled() && self.hp_on.settled() && self.bands.iter().all(|b| b.log_f.settled() && b.gain_db.settled() && b.log_q.settled())
     }
 
     /// Control-rate update towards `s`. No allocation.
     pub fn control(&mut self, s: &EqSettings) {
-        self.apply(s, Some(self.coef));
+        if !(self.idle && self.last == Some(*s)) {
+            self.apply(s, Some(self.coef));
+            self.last = Some(*s);
+            self.idle = self.all_settled();
+        }
     }
 
     /// Filters a segment of at most one control period that starts `phase` frames
     /// into the period.
     pub fn process(&mut self, l: &mut [f64], r: &mut [f64], phase: usize) {
         if self.wet.settled() && self.wet.to == 0.0 {
+            return;
+        }
+        // Fast path: nothing fading, so filter in place.
+        if self.wet.settled() && self.hp_on.settled() {
+            if self.hp_on.to == 1.0 {
+                self.bands[HP1].filt.process(l, r);
+                if self.hp_steep {
+                    self.bands[HP2].filt.process(l, r);
+                }
+            }
+            for band in &mut self.bands[LOW_SHELF..] {
+                band.filt.process(l, r);
+            }
             return;
         }
         let n = l.len();

@@ -206,11 +206,7 @@ impl Master {
                 self.control();
             }
             let seg = (CONTROL_PERIOD - phase).min(n - i);
-            self.segment(&mut left[i..i + seg], &mut right[i..i + seg], phase);
-            for k in i..i + seg {
-                peak[0] = peak[0].max(left[k].abs());
-                peak[1] = peak[1].max(right[k].abs());
-            }
+            self.segment(&mut left[i..i + seg], &mut right[i..i + seg], phase, &mut peak);
             self.pos += seg as u64;
             i += seg;
         }
@@ -223,7 +219,7 @@ impl Master {
     }
 
     /// One segment within a control period.
-    fn segment(&mut self, left: &mut [f32], right: &mut [f32], phase: usize) {
+    fn segment(&mut self, left: &mut [f32], right: &mut [f32], phase: usize, peak: &mut [f32; 2]) {
         let n = left.len();
         let mut l = [0.0f64; CONTROL_PERIOD];
         let mut r = [0.0f64; CONTROL_PERIOD];
@@ -266,6 +262,9 @@ impl Master {
         for k in 0..n {
             left[k] = l[k] as f32;
             right[k] = r[k] as f32;
+            let (a, b) = (left[k].abs(), right[k].abs());
+            peak[0] = if a > peak[0] { a } else { peak[0] };
+            peak[1] = if b > peak[1] { b } else { peak[1] };
         }
     }
 

@@ -6,10 +6,11 @@
 //! is the identity. TPDF: the sum of two independent uniform variables spanning
 //! one LSB each (±1 LSB peak), which makes the quantisation error's first two
 //! moments independent of the signal (Lipshitz, Wannamaker, Vanderkooy, "Quantization
-//! and dither: a theoretical survey", JAES 40(5), 1992). The random source is a
-//! seeded xorshift generator: the same seed gives the same samples everywhere.
+//! and dither: a theoretical survey", JAES 40(5), 1992). The two uniforms are the
+//! halves of one draw of a seeded xorshift generator (16-bit resolution each, far
+//! finer than the LSB they dither): the same seed gives the same samples everywhere.
 
-use super::util::{db_to_lin, flush, one_pole_coef, Smoothed, CONTROL_PERIOD, SMOOTH_MS};
+use super::util::{db_to_lin, flush, one_pole_coef, round_fast, Smoothed, CONTROL_PERIOD, SMOOTH_MS};
 use crate::settings::OutputSettings;
 
 /// DC-blocker corner, Hz.
@@ -78,15 +79,23 @@ impl XorShift32 {
         Self { s }
     }
 
-    /// Uniform in [0, 1).
+    /// Next 32 random bits.
     #[inline(always)]
-    fn next_unit(&mut self) -> f64 {
+    fn next_u32(&mut self) -> u32 {
         let mut x = self.s;
         x ^= x << 13;
         x ^= x >> 17;
         x ^= x << 5;
         self.s = x;
-        x as f64 * (1.0 / 4_294_967_296.0)
+        x
+    }
+
+    /// TPDF value in (−1, 1): the difference of two independent 16-bit uniforms
+    /// taken from one 32-bit draw.
+    #[inline(always)]
+    fn next_tpdf(&mut self) -> f64 {
+        let x = self.next_u32();
+        ((x & 0xffff) as f64 - (x >> 16) as f64) * (1.0 / 65_536.0)
     }
 }
 
@@ -109,6 +118,10 @@ pub struct Output {
     seed: u32,
     /// Previous quantisation error per channel (noise shaping), in units.
     err: [f64; 2],
+    /// Settings at the last control update (skips the update while unchanged).
+    last: Option<OutputSettings>,
+    /// True when every smoothed parameter has reached its target.
+    idle: bool,
 }
 
 impl Default for Output {
@@ -121,6 +134,8 @@ impl Output {
     /// An unprepared output stage.
     pub fn new() -> Self {
         Self {
+            last: None,
+            idle: false,
             gain: Smoothed::default(),
             coef: 1.0,
             dither: false,
@@ -164,11 +179,22 @@ impl Output {
     /// Jumps every smoothed parameter to `s` (no ramp). No allocation.
     pub fn snap(&mut self, s: &OutputSettings) {
         self.apply(s, None);
+        self.last = Some(*s);
+        self.idle = true;
+    }
+
+    /// True when no smoothed parameter is moving.
+    fn all_settled(&self) -> bool {
+        self.gain.settled()
     }
 
     /// Control-rate update. No allocation.
     pub fn control(&mut self, s: &OutputSettings) {
-        self.apply(s, Some(self.coef));
+        if !(self.idle && self.last == Some(*s)) {
+            self.apply(s, Some(self.coef));
+            self.last = Some(*s);
+            self.idle = self.all_settled();
+        }
     }
 
     /// Applies gain and dither to a segment starting `phase` frames into the period.
@@ -187,11 +213,13 @@ impl Output {
         let top = scale - 1.0;
         for (ch, buf) in [&mut *l, &mut *r].into_iter().enumerate() {
             for x in buf.iter_mut() {
-                let d = self.rng[ch].next_unit() - self.rng[ch].next_unit();
+                let d = self.rng[ch].next_tpdf();
                 let v = *x * scale - if self.shaping { self.err[ch] } else { 0.0 };
-                let q = libm::round(v + d).clamp(-scale, top);
+                let q = round_fast(v + d);
+                let q = if q > top { top } else if q < -scale { -scale } else { q };
                 if self.shaping {
-                    self.err[ch] = (q - v).clamp(-2.0, 2.0);
+                    let e = q - v;
+                    self.err[ch] = if e > 2.0 { 2.0 } else if e < -2.0 { -2.0 } else { e };
                 }
                 *x = q / scale;
             }

@@ -42,6 +42,10 @@ pub struct Stereo {
     e_ll: f64,
     /// Running mean of R².
     e_rr: f64,
+    /// Settings at the last control update (skips the update while unchanged).
+    last: Option<StereoSettings>,
+    /// True when every smoothed parameter has reached its target.
+    idle: bool,
 }
 
 impl Default for Stereo {
@@ -54,6 +58,8 @@ impl Stereo {
     /// A neutral stereo stage; call `prepare` before use.
     pub fn new() -> Self {
         Self {
+            last: None,
+            idle: false,
             fs: 48_000.0,
             coef: 1.0,
             side_gain: Smoothed::default(),
@@ -118,11 +124,22 @@ impl Stereo {
     /// Jumps every smoothed parameter to `s` (no ramp). No allocation.
     pub fn snap(&mut self, s: &StereoSettings) {
         self.apply(s, None);
+        self.last = Some(*s);
+        self.idle = true;
+    }
+
+    /// True when no smoothed parameter is moving.
+    fn all_settled(&self) -> bool {
+        self.side_gain.settled() && self.mono_bass.settled() && self.xover.settled() && self.wet.settled()
     }
 
     /// Control-rate update. No allocation.
     pub fn control(&mut self, s: &StereoSettings) {
-        self.apply(s, Some(self.coef));
+        if !(self.idle && self.last == Some(*s)) {
+            self.apply(s, Some(self.coef));
+            self.last = Some(*s);
+            self.idle = self.all_settled();
+        }
     }
 
     /// Processes a segment of at most one control period starting `phase` frames in.
