@@ -120,7 +120,8 @@ pub unsafe extern "C" fn lq_process(e: *mut Engine, frames: u32) {
     for ch in 0..2 {
         let (src, dst) = (&e.input[ch][..n], &mut e.output[ch][..n]);
         for (d, s) in dst.iter_mut().zip(src) {
-            in_peak = in_peak.max(s.abs());
+            let a = s.abs();
+            in_peak = if a > in_peak { a } else { in_peak };
             *d = *s;
         }
     }

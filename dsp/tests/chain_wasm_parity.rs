@@ -14,8 +14,9 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
-/// Builds the worklet wasm into its own target dir (so this never waits on the
-/// build lock of the `cargo test` that runs it).
+/// Builds the worklet wasm exactly as Trunk.toml's hook does (SIMD on), into its
+/// own target dir (so this never waits on the build lock of the `cargo test`
+/// that runs it).
 fn build_wasm() -> PathBuf {
     let root = workspace_root();
     let target_dir = root.join("target/wasm-parity");
@@ -23,6 +24,7 @@ fn build_wasm() -> PathBuf {
     let status = Command::new(cargo)
         .current_dir(&root)
         .args(["build", "-p", "lacquer-dsp", "--lib", "--release", "--features", "worklet"])
+        .args(["--config", r#"target.wasm32-unknown-unknown.rustflags=["-Ctarget-feature=+simd128"]"#])
         .args(["--target", "wasm32-unknown-unknown", "--target-dir"])
         .arg(&target_dir)
         .status()

@@ -17,7 +17,7 @@
 use super::biquad::{Coefs, State};
 use super::crossover::ThreeWay;
 use super::util::{
-    fast_amp_to_db, fast_db_to_amp, fast_pow_to_db, flush, one_pole_coef, Smoothed,
+    fast_amp_to_db, fast_db_to_amp, fast_pow_to_db, flush, max2, one_pole_coef, Smoothed,
     CONTROL_PERIOD, SMOOTH_MS,
 };
 use crate::settings::{CompressorMode, CompressorSettings, Detector, Dynamics};
@@ -107,7 +107,7 @@ impl Band {
     #[inline(always)]
     fn detect(&mut self, detector: Detector, l: f64, r: f64, rms_coef: f64) {
         match detector {
-            Detector::Peak => self.step_peak = self.step_peak.max(l.abs().max(r.abs())),
+            Detector::Peak => self.step_peak = max2(self.step_peak, max2(l.abs(), r.abs())),
             Detector::Rms => {
                 let p = 0.5 * (l * l + r * r);
                 self.ms += rms_coef * (p - self.ms);
@@ -332,7 +332,7 @@ impl Compressor {
                 sr = y * g;
                 if j == GAIN_STEP - 1 {
                     self.single.step(det, k);
-                    self.gr_db = self.gr_db.max(self.single.env_db);
+                    self.gr_db = max2(self.gr_db, self.single.env_db);
                 }
             }
             if use_multi {
@@ -346,7 +346,7 @@ impl Compressor {
                     mr += b * g;
                     if j == GAIN_STEP - 1 {
                         band.step(det, k);
-                        self.gr_db = self.gr_db.max(band.env_db);
+                        self.gr_db = max2(self.gr_db, band.env_db);
                     }
                 }
                 if use_single {

@@ -27,7 +27,7 @@
 //! latency; every other parameter is smoothed.
 
 use super::biquad::{Coefs, State};
-use super::util::{db_to_lin, flush, max2, one_pole_coef, Smoothed, CONTROL_PERIOD, SMOOTH_MS};
+use super::util::{db_to_lin, flush, max2, min2, one_pole_coef, Smoothed, CONTROL_PERIOD, SMOOTH_MS};
 use crate::settings::LimiterSettings;
 
 /// Interpolator taps per phase.
@@ -140,8 +140,8 @@ pub struct Limiter {
     prev_q3: [f64; 2],
     /// Peak of the previous interval (both channels), linear.
     prev_peak: f64,
-    /// Largest |input| of each of the last eight 8-frame blocks (both channels).
-    blk_max: [f64; 8],
+    /// Largest |input| of each of the last four 8-frame blocks (both channels).
+    blk_max: [f64; 4],
     /// Largest |input| of the block being filled.
     blk_cur: f64,
     /// Frames in the block being filled.
@@ -225,7 +225,7 @@ impl Limiter {
             pos: 0,
             prev_q3: [0.0; 2],
             prev_peak: 0.0,
-            blk_max: [0.0; 8],
+            blk_max: [0.0; 4],
             blk_cur: 0.0,
             blk_fill: 0,
             blk_pos: 0,
@@ -290,7 +290,7 @@ impl Limiter {
         self.pos = 0;
         self.prev_q3 = [0.0; 2];
         self.prev_peak = 0.0;
-        self.blk_max = [0.0; 8];
+        self.blk_max = [0.0; 4];
         self.blk_cur = 0.0;
         self.blk_fill = 0;
         self.blk_pos = 0;
@@ -487,13 +487,13 @@ impl Limiter {
             self.det[0][p + hl] = a as f32;
             self.det[1][p] = b as f32;
             self.det[1][p + hl] = b as f32;
-            // Running bound on the last 64+ frames (covers the interpolator window).
+            // Running bound on the last 32–39 frames (covers the interpolator window).
             self.blk_cur = max2(self.blk_cur, max2(a.abs(), b.abs()));
             let bound = max2(self.blk_ring_max, self.blk_cur);
             self.blk_fill += 1;
             if self.blk_fill == 8 {
                 self.blk_max[self.blk_pos] = self.blk_cur;
-                self.blk_pos = (self.blk_pos + 1) & 7;
+                self.blk_pos = (self.blk_pos + 1) & 3;
                 self.blk_cur = 0.0;
                 self.blk_fill = 0;
                 self.blk_ring_max = self.blk_max.iter().fold(0.0, |m, v| max2(m, *v));
@@ -514,7 +514,7 @@ impl Limiter {
             let smin = self.sliding_min(g_req);
             // Program-dependent release towards unity, never above the window minimum.
             let rel = self.released + (1.0 - self.released) * self.rel_coef;
-            self.released = rel.min(smin);
+            self.released = min2(rel, smin);
             // Moving average over lookahead + 1 frames.
             let slot = self.avg_pos;
             self.avg_sum += self.released - self.avg_ring[slot];
@@ -526,7 +526,7 @@ impl Limiter {
             } else {
                 self.avg_pos = slot + 1;
             }
-            let g = (self.avg_sum / ring as f64).min(1.0);
+            let g = min2(self.avg_sum / ring as f64, 1.0);
             self.n += 1;
             // Output: the frame `delay` frames ago.
             let d = p + hl - delay;

@@ -41,6 +41,16 @@ pub fn max2(a: f64, b: f64) -> f64 {
     }
 }
 
+/// The smaller of two numbers that are known not to be NaN.
+#[inline(always)]
+pub fn min2(a: f64, b: f64) -> f64 {
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
+
 /// Replaces NaN and ±Inf with 0.
 #[inline(always)]
 pub fn sanitize(x: f32) -> f32 {
@@ -140,13 +150,13 @@ pub fn fast_exp2(y: f64) -> f64 {
 /// Fast dB from a power (mean square) value: 10·log10(p).
 #[inline(always)]
 pub fn fast_pow_to_db(p: f64) -> f64 {
-    fast_log2(p.max(1e-30)) * (10.0 * core::f64::consts::LOG10_2)
+    fast_log2(max2(p, 1e-30)) * (10.0 * core::f64::consts::LOG10_2)
 }
 
 /// Fast dB from an amplitude: 20·log10(a).
 #[inline(always)]
 pub fn fast_amp_to_db(a: f64) -> f64 {
-    fast_log2(a.max(1e-15)) * (20.0 * core::f64::consts::LOG10_2)
+    fast_log2(max2(a, 1e-15)) * (20.0 * core::f64::consts::LOG10_2)
 }
 
 /// Fast amplitude from dB: 10^(db/20).
