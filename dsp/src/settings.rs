@@ -176,9 +176,11 @@ pub struct Dynamics {
 
 impl Default for Dynamics {
     fn default() -> Self {
+        // Gentle glue: at a streaming-level master (−14 LUFS) it takes 1–2 dB off
+        // the loudest passages and leaves peak control to the limiter.
         Self {
-            threshold_db: -18.0,
-            ratio: 2.0,
+            threshold_db: -15.0,
+            ratio: 1.5,
             attack_ms: 30.0,
             release_ms: 200.0,
             knee_db: 6.0,
