@@ -9,7 +9,9 @@
 //!   `new` allocates; `process` and `reset` never allocate, lock or panic.
 //!
 //! ## Channels
-//! Stereo is metered as left + right (BS.1770 weights 1.0 each). A mono file is
+//! Stereo is metered as left + right (BS.1770 weights 1.0 each); 3 to 5 channels
+//! (for analysis and the Tech 3341 5.0 case) as L, R, C, Ls, Rs with the
+//! surrounds weighted 1.41. A mono file is
 //! one channel reproduced over one loudspeaker: BS.1770 sums the weighted mean
 //! square of each channel present, so a mono programme is its single channel with
 //! weight 1.0 (no +3 dB "dual mono" term). `ebur128`'s default map happens to call
@@ -17,6 +19,12 @@
 //! we set it to `Center` (ITU M+000, weight 1.0) explicitly so the intent is
 //! stated and does not hang on a default. This is what pyloudnorm and ffmpeg's
 //! `ebur128` filter (without `dualmono`) report too.
+//!
+//! ## True peak
+//! True peak is `ebur128`'s 4× oversampled scanner (below 96 kHz). Like any
+//! band-limited reconstruction it reads a signal that starts abruptly at a
+//! non-zero sample as overshooting; Tech 3341's sine cases are measured in
+//! their steady state.
 //!
 //! ## Bad values
 //! NaN and ±Inf samples are metered as 0 (they would otherwise poison every
@@ -32,6 +40,10 @@ use serde::{Deserialize, Serialize};
 
 /// Frames sanitised per internal chunk (NaN/Inf → 0 before metering).
 const CHUNK: usize = 1024;
+
+/// Most channels the offline meter takes (5.0: L, R, C, Ls, Rs, as BS.1770
+/// weights them). The app and the live meter use mono or stereo.
+pub const MAX_CHANNELS: usize = 5;
 
 /// Converts a linear amplitude to dB; `None` for zero (digital silence).
 pub fn lin_to_db(x: f64) -> Option<f64> {
@@ -49,17 +61,23 @@ fn map_err(e: ebur128::Error) -> DspError {
 
 /// Builds an `EbuR128` with Lacquer's channel map (see the module docs).
 fn new_ebu(channels: usize, sample_rate: u32, mode: Mode) -> Result<EbuR128, DspError> {
-    if channels == 0 || channels > 2 {
+    if channels == 0 || channels > MAX_CHANNELS {
         return Err(DspError::Unsupported(format!(
-            "{channels} channels: Lacquer meters mono or stereo"
+            "{channels} channels: Lacquer meters mono, stereo and up to 5.0"
         )));
     }
     if !(8_000..=384_000).contains(&sample_rate) {
         return Err(DspError::Unsupported(format!("{sample_rate} Hz cannot be metered")));
     }
     let mut ebu = EbuR128::new(channels as u32, sample_rate, mode).map_err(map_err)?;
-    let map: &[Channel] =
-        if channels == 1 { &[Channel::Center] } else { &[Channel::Left, Channel::Right] };
+    use Channel::{Center as C, Left as L, LeftSurround as Ls, Right as R, RightSurround as Rs};
+    let map: &[Channel] = match channels {
+        1 => &[C],
+        2 => &[L, R],
+        3 => &[L, R, C],
+        4 => &[L, R, Ls, Rs],
+        _ => &[L, R, C, Ls, Rs],
+    };
     ebu.set_channel_map(map).map_err(map_err)?;
     Ok(ebu)
 }
@@ -127,7 +145,7 @@ pub struct Meter {
     /// Highest short-term reading so far, LUFS.
     max_short_term: Option<f64>,
     /// Sanitised copies of the current chunk, one per channel.
-    scratch: [Vec<f32>; 2],
+    scratch: Vec<Vec<f32>>,
 }
 
 impl Meter {
@@ -136,8 +154,7 @@ impl Meter {
         Self::with_mode(channels, sample_rate, true)
     }
 
-    /// Like [`Meter::new`]; `full = false` skips LRA and the curve's cost is the
-    /// same, used for quick passes that only need integrated loudness and true peak.
+    /// Like [`Meter::new`]; `full = false` leaves out loudness range (LRA reads 0).
     pub fn with_mode(channels: usize, sample_rate: u32, full: bool) -> Result<Self, DspError> {
         let mut mode = Mode::I | Mode::S | Mode::TRUE_PEAK | Mode::SAMPLE_PEAK;
         if full {
@@ -155,7 +172,7 @@ impl Meter {
             curve: Vec::new(),
             max_momentary: None,
             max_short_term: None,
-            scratch: [vec![0.0; CHUNK], vec![0.0; CHUNK]],
+            scratch: vec![vec![0.0; CHUNK]; channels],
         })
     }
 
@@ -169,12 +186,11 @@ impl Meter {
             for (c, src) in planar.iter().enumerate().take(self.channels) {
                 sanitize(&src[pos..pos + len], &mut self.scratch[c][..len]);
             }
-            let [a, b] = &self.scratch;
-            let r = if self.channels == 1 {
-                self.ebu.add_frames_planar_f32(&[&a[..len]])
-            } else {
-                self.ebu.add_frames_planar_f32(&[&a[..len], &b[..len]])
-            };
+            let mut refs: [&[f32]; MAX_CHANNELS] = [&[]; MAX_CHANNELS];
+            for (r, s) in refs.iter_mut().zip(&self.scratch) {
+                *r = &s[..len];
+            }
+            let r = self.ebu.add_frames_planar_f32(&refs[..self.channels]);
             debug_assert!(r.is_ok());
             pos += len;
             self.frames += len as u64;
@@ -190,13 +206,14 @@ impl Meter {
         }
     }
 
-    /// Meters planar owned channels (convenience for `Vec<Vec<f32>>`).
+    /// Meters frames `start..end` of planar owned channels (`Vec<Vec<f32>>`).
     pub fn add_channels(&mut self, channels: &[Vec<f32>], start: usize, end: usize) {
-        match channels {
-            [a] => self.add(&[&a[start..end]]),
-            [a, b, ..] => self.add(&[&a[start..end], &b[start..end]]),
-            [] => {}
+        let mut refs: [&[f32]; MAX_CHANNELS] = [&[]; MAX_CHANNELS];
+        let n = channels.len().min(self.channels);
+        for (r, c) in refs.iter_mut().zip(channels).take(n) {
+            *r = &c[start..end];
         }
+        self.add(&refs[..n]);
     }
 
     /// Integrated loudness so far, LUFS (`None` below the absolute gate).
@@ -272,7 +289,7 @@ fn max_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     }
 }
 
-/// Meters a whole file (planar mono or stereo). Audio that cannot be metered
+/// Meters a whole file (planar, 1 to 5 channels). Audio that cannot be metered
 /// (no channels, more than two, an unusable rate) gives an empty report.
 pub fn analyze(channels: &[Vec<f32>], sample_rate: u32) -> LoudnessReport {
     let Ok(mut m) = Meter::new(channels.len(), sample_rate) else {
@@ -303,7 +320,10 @@ pub struct LiveMeter {
 impl LiveMeter {
     /// A live meter for `channels` (1 or 2) at `sample_rate` Hz. Allocates.
     pub fn new(channels: usize, sample_rate: u32) -> Result<Self, DspError> {
-        let ebu = new_ebu(channels, sample_rate, Mode::S | Mode::SAMPLE_PEAK)?;
+        if channels > 2 {
+            return Err(DspError::Unsupported(format!("{channels} channels: the live meter is mono or stereo")));
+        }
+        let ebu = new_ebu(channels, sample_rate, Mode::S)?;
         Ok(Self { ebu, channels, peak_lin: 0.0, scratch: [vec![0.0; CHUNK], vec![0.0; CHUNK]] })
     }
 
@@ -322,11 +342,10 @@ impl LiveMeter {
             } else {
                 self.ebu.add_frames_planar_f32(&[&a[..len]])
             };
-            if r.is_ok() {
-                for c in 0..self.channels as u32 {
-                    if let Ok(p) = self.ebu.prev_sample_peak(c) {
-                        self.peak_lin = self.peak_lin.max(p);
-                    }
+            debug_assert!(r.is_ok());
+            for c in 0..self.channels {
+                for &v in &self.scratch[c][..len] {
+                    self.peak_lin = self.peak_lin.max(v.abs() as f64);
                 }
             }
             pos += len;
