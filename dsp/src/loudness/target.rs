@@ -74,7 +74,7 @@ pub struct SearchConfig {
 impl Default for SearchConfig {
     fn default() -> Self {
         Self {
-            max_passes: 6,
+            max_passes: 8,
             tolerance_lu: 0.005,
             max_gain_db: 30.0,
             min_gain_db: -40.0,
@@ -178,7 +178,7 @@ impl Search {
             target,
             settings,
             pending: None,
-            chain_ceiling_dbtp: target.ceiling_dbtp,
+            chain_ceiling_dbtp: target.ceiling_dbtp as f32 as f64,
             log: Vec::new(),
             silent: input_lufs.is_none(),
             capped: false,
@@ -222,7 +222,11 @@ impl Search {
         // True peak over the ceiling: pull the chain's limiter ceiling down.
         if let Some(tp) = m.true_peak_dbtp {
             if tp > self.target.ceiling_dbtp {
-                self.chain_ceiling_dbtp -= tp - self.target.ceiling_dbtp + 0.05;
+                // A little more than the overshoot, plus a margin: driving the
+                // limiter harder on the way to the target raises it again.
+                let c = self.chain_ceiling_dbtp - (1.25 * (tp - self.target.ceiling_dbtp) + 0.15);
+                // Stored as the chain will see it (f32, 0.001 dB grid).
+                self.chain_ceiling_dbtp = round_gain(c) as f32 as f64;
             }
         }
         let Some(l) = m.lufs else {
@@ -231,21 +235,30 @@ impl Search {
             self.pending = (g > m.input_gain_db).then_some(round_gain(g));
             return;
         };
+        // Only passes made with the limiter ceiling the next pass will use are
+        // points on the same gain → loudness curve.
+        let ceiling = self.chain_ceiling_dbtp;
+        let measured = || {
+            self.log
+                .iter()
+                .filter(move |p| p.chain_ceiling_dbtp == ceiling)
+                .filter_map(|p| p.lufs.map(|l| (p.input_gain_db, l)))
+        };
         // Bracket: the loudest-too-quiet and the quietest-too-loud passes.
-        let measured = || self.log.iter().filter_map(|p| p.lufs.map(|l| (p.input_gain_db, l)));
         let lo = measured().filter(|&(_, l)| l < t).max_by(|a, b| a.0.total_cmp(&b.0));
         let hi = measured().filter(|&(_, l)| l > t).min_by(|a, b| a.0.total_cmp(&b.0));
-        // Secant through the last two measured passes (slope 1 to start).
+        // Secant through the last two such passes (slope 1 to start).
         let mut slope = 1.0;
         let pts: Vec<(f64, f64)> = measured().collect();
         if pts.len() >= 2 {
             let (g0, l0) = pts[pts.len() - 2];
             let (g1, l1) = pts[pts.len() - 1];
             if (g1 - g0).abs() > 1e-6 {
-                slope = ((l1 - l0) / (g1 - g0)).clamp(0.02, 2.0);
+                slope = ((l1 - l0) / (g1 - g0)).clamp(0.05, 1.5);
             }
         }
-        let mut g = m.input_gain_db + (t - l) / slope;
+        // A step never more than 12 dB: the curve is only locally straight.
+        let mut g = m.input_gain_db + ((t - l) / slope).clamp(-12.0, 12.0);
         if let (Some((gl, ll)), Some((gh, lh))) = (lo, hi) {
             if !(g > gl && g < gh) {
                 // Regula falsi inside the bracket, else bisection.
