@@ -75,7 +75,7 @@ impl Default for SearchConfig {
     fn default() -> Self {
         Self {
             max_passes: 8,
-            tolerance_lu: 0.005,
+            tolerance_lu: 0.01,
             max_gain_db: 30.0,
             min_gain_db: -40.0,
             max_limiting_db: 6.0,
@@ -212,6 +212,15 @@ impl Search {
     }
 
     /// Records the measurement of the pass `next` described, and plans the next.
+    ///
+    /// Model: a chain ending in a limiter (or clipper) at ceiling `c` gives
+    /// loudness `L ≈ c + f(g − c)` and true peak `TP ≈ c + o(g − c)`: what
+    /// matters is the drive `d = g − c`. Every pass is a point `(d, L − c)` on
+    /// one monotone curve, whatever ceiling it was made with, so the secant and
+    /// the bracket use them all. If the chain overshoots its own ceiling
+    /// (`o > 0`, a chain without true-peak limiting), the next pass lowers the
+    /// chain's ceiling by the overshoot; a true-peak limiter keeps `o ≤ 0` and
+    /// the ceiling stays at the target's, which makes this a plain secant on gain.
     pub fn record(&mut self, m: PassMeasure) {
         self.log.push(m);
         if self.good(&m) || self.log.len() >= self.config.max_passes {
@@ -219,63 +228,71 @@ impl Search {
             return;
         }
         let t = self.target.lufs;
-        // True peak over the ceiling: pull the chain's limiter ceiling down.
-        if let Some(tp) = m.true_peak_dbtp {
-            if tp > self.target.ceiling_dbtp {
-                // A little more than the overshoot, plus a margin: driving the
-                // limiter harder on the way to the target raises it again.
-                let c = self.chain_ceiling_dbtp - (1.25 * (tp - self.target.ceiling_dbtp) + 0.15);
-                // Stored as the chain will see it (f32, 0.001 dB grid).
-                self.chain_ceiling_dbtp = round_gain(c) as f32 as f64;
-            }
-        }
         let Some(l) = m.lufs else {
             // The output is silent at this gain: try much more gain, once.
             let g = (m.input_gain_db + 20.0).min(self.config.max_gain_db);
             self.pending = (g > m.input_gain_db).then_some(round_gain(g));
             return;
         };
-        // Only passes made with the limiter ceiling the next pass will use are
-        // points on the same gain → loudness curve.
-        let ceiling = self.chain_ceiling_dbtp;
-        let measured = || {
-            self.log
-                .iter()
-                .filter(move |p| p.chain_ceiling_dbtp == ceiling)
-                .filter_map(|p| p.lufs.map(|l| (p.input_gain_db, l)))
-        };
-        // Bracket: the loudest-too-quiet and the quietest-too-loud passes.
-        let lo = measured().filter(|&(_, l)| l < t).max_by(|a, b| a.0.total_cmp(&b.0));
-        let hi = measured().filter(|&(_, l)| l > t).min_by(|a, b| a.0.total_cmp(&b.0));
-        // Secant through the last two such passes (slope 1 to start).
-        let mut slope = 1.0;
-        let pts: Vec<(f64, f64)> = measured().collect();
-        if pts.len() >= 2 {
-            let (g0, l0) = pts[pts.len() - 2];
-            let (g1, l1) = pts[pts.len() - 1];
-            if (g1 - g0).abs() > 1e-6 {
-                slope = ((l1 - l0) / (g1 - g0)).clamp(0.05, 1.5);
-            }
-        }
-        // A step never more than 12 dB: the curve is only locally straight.
-        let mut g = m.input_gain_db + ((t - l) / slope).clamp(-12.0, 12.0);
-        if let (Some((gl, ll)), Some((gh, lh))) = (lo, hi) {
-            if !(g > gl && g < gh) {
-                // Regula falsi inside the bracket, else bisection.
-                let f = gl + (t - ll) * (gh - gl) / (lh - ll);
-                g = if f > gl && f < gh { f } else { 0.5 * (gl + gh) };
-            }
-        }
-        let g = round_gain(g.clamp(self.config.min_gain_db, self.config.max_gain_db));
         if l < t && m.input_gain_db >= self.config.max_gain_db - 1e-9 {
             self.capped = true;
             self.pending = None;
             return;
         }
-        // Same gain again (converged to the 0.001 dB grid) ends the search,
-        // unless the ceiling moved.
-        let ceiling_moved = m.chain_ceiling_dbtp != self.chain_ceiling_dbtp;
-        self.pending = if (g - m.input_gain_db).abs() < 5e-4 && !ceiling_moved { None } else { Some(g) };
+        let ceiling = self.target.ceiling_dbtp;
+        let over = m.true_peak_dbtp.map_or(0.0, |tp| tp - m.chain_ceiling_dbtp);
+        // Points (drive d = g − c, loudness over ceiling y = L − c, overshoot o = TP − c).
+        let pts: Vec<(f64, f64, f64)> = self
+            .log
+            .iter()
+            .filter_map(|p| {
+                let c = p.chain_ceiling_dbtp;
+                p.lufs.map(|l| (p.input_gain_db - c, l - c, p.true_peak_dbtp.map_or(-100.0, |tp| tp - c)))
+            })
+            .collect();
+        let (d_last, y_last, o_last) = pts[pts.len() - 1];
+        let prev = (pts.len() >= 2).then(|| pts[pts.len() - 2]).filter(|p| (d_last - p.0).abs() > 1e-6);
+        let (c_next, d) = if over > 0.0 {
+            // The chain overshoots its ceiling: aim the peak-to-loudness ratio
+            // (L − TP depends on the drive only) and set the ceiling from the
+            // overshoot expected at the new drive, with a 0.3 dB margin (true-peak
+            // meters disagree by tenths of a dB on clipped material).
+            const MARGIN_DB: f64 = 0.3;
+            let z_want = t - (ceiling - MARGIN_DB);
+            let z_last = y_last - o_last;
+            let (s_z, s_o) = match prev {
+                Some((d0, y0, o0)) => (
+                    (((y_last - o_last) - (y0 - o0)) / (d_last - d0)).clamp(0.05, 1.5),
+                    ((o_last - o0) / (d_last - d0)).clamp(0.0, 1.5),
+                ),
+                None => (0.5, 0.5),
+            };
+            let d = d_last + ((z_want - z_last) / s_z).clamp(-12.0, 12.0);
+            let o = (o_last + s_o * (d - d_last)).max(0.0);
+            (ceiling - MARGIN_DB - o, d)
+        } else {
+            // A plain secant on the drive → loudness curve at the target's
+            // ceiling, kept inside the bracket of too-quiet and too-loud passes.
+            let y_want = t - ceiling;
+            let lo = pts.iter().copied().filter(|p| p.1 < y_want).max_by(|a, b| a.0.total_cmp(&b.0));
+            let hi = pts.iter().copied().filter(|p| p.1 > y_want).min_by(|a, b| a.0.total_cmp(&b.0));
+            let slope = prev.map_or(1.0, |(d0, y0, _)| ((y_last - y0) / (d_last - d0)).clamp(0.05, 1.5));
+            let mut d = d_last + ((y_want - y_last) / slope).clamp(-12.0, 12.0);
+            if let (Some((dl, yl, _)), Some((dh, yh, _))) = (lo, hi) {
+                if !(d > dl && d < dh) {
+                    // Regula falsi inside the bracket, else bisection.
+                    let f = dl + (y_want - yl) * (dh - dl) / (yh - yl);
+                    d = if f > dl && f < dh { f } else { 0.5 * (dl + dh) };
+                }
+            }
+            (ceiling, d)
+        };
+        self.chain_ceiling_dbtp = round_gain(c_next) as f32 as f64;
+        let g = round_gain((d + self.chain_ceiling_dbtp).clamp(self.config.min_gain_db, self.config.max_gain_db));
+        // Same settings again (converged to the 0.001 dB grid) ends the search.
+        let same = (g - m.input_gain_db).abs() < 5e-4
+            && (self.chain_ceiling_dbtp - m.chain_ceiling_dbtp).abs() < 5e-4;
+        self.pending = if same { None } else { Some(g) };
     }
 
     /// Index into the pass log of the pass to use: the first good pass, else the
@@ -437,7 +454,7 @@ mod tests {
             let (s, n) = run(target, -20.0);
             let o = s.outcome();
             assert_eq!(o.status, TargetStatus::Reached, "{target}: {o:?}");
-            assert!((o.reached_lufs.unwrap() - target).abs() <= 0.005);
+            assert!((o.reached_lufs.unwrap() - target).abs() <= 0.01);
             assert!(n <= 4, "{target}: {n} passes");
         }
     }
