@@ -96,6 +96,12 @@ impl Renderer {
         }
     }
 
+    /// The chain's meter readings from its last processed block (for the
+    /// master-to-target search's limiter statistics).
+    pub fn meters(&self) -> crate::chain::ChainMeters {
+        self.master.meters()
+    }
+
     /// The chain's latency, frames (already compensated in the output).
     pub fn latency(&self) -> usize {
         self.latency

@@ -262,7 +262,7 @@ pub struct LimiterSettings {
 
 impl Default for LimiterSettings {
     fn default() -> Self {
-        Self { bypass: false, ceiling_dbtp: -1.0, lookahead_ms: 5.0, release_ms: 80.0 }
+        Self { bypass: false, ceiling_dbtp: -1.0, lookahead_ms: 5.0, release_ms: 40.0 }
     }
 }
 

@@ -1,34 +1,57 @@
-//! `lacquer`: the mastering chain on the command line.
+//! `lacquer`: the mastering chain and loudness tools on the command line.
 //!
 //! ```text
-//! lacquer master IN.wav -o OUT.wav [--settings FILE.json] [--lufs X --ceiling Y]
+//! lacquer master IN.wav -o OUT.wav [--settings FILE.json]
+//!                [--platform NAME | --lufs X --ceiling Y] [--report FILE.json]
+//! lacquer analyze IN.wav [--json]
 //! ```
-//! Arguments take the form `--name value`. With no target given, `master` aims at
-//! Spotify Normal (−14 LUFS, −1 dBTP), exactly as the app's export does.
+//! Arguments take the form `--name value` (`--json` is a flag). With no target
+//! given, `master` aims at Spotify Normal (−14 LUFS, −1 dBTP), exactly as the
+//! app's export does. `--platform cd` masters without a loudness target, to a
+//! −0.1 dBTP ceiling.
 
 use lacquer_dsp::job::MasterJob;
+use lacquer_dsp::loudness::meter::{self, LoudnessReport};
+use lacquer_dsp::loudness::platforms::{self, PlatformPlayback};
 use lacquer_dsp::loudness::target::Target;
 use lacquer_dsp::{wav, Settings};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
-  lacquer master IN.wav -o OUT.wav [--settings FILE.json] [--lufs X] [--ceiling Y]";
+  lacquer master IN.wav -o OUT.wav [--settings FILE.json]
+                 [--platform NAME | --lufs X --ceiling Y] [--report FILE.json]
+  lacquer analyze IN.wav [--json]
+
+platforms: spotify (default: -14 LUFS, -1 dBTP), spotify-loud, spotify-quiet, apple,
+           youtube, tidal, amazon, deezer, soundcloud, cd, ebu-r128";
+
+/// Options that take no value.
+const FLAGS: &[&str] = &["json"];
 
 /// Positional arguments and `--name value` options.
 struct Args {
     positional: Vec<String>,
-    options: HashMap<String, String>,
+    options: BTreeMap<String, String>,
 }
 
-fn parse_args(raw: &[String]) -> Result<Args, String> {
+fn parse_args(raw: &[String], allowed: &[&str]) -> Result<Args, String> {
     let mut positional = Vec::new();
-    let mut options = HashMap::new();
+    let mut options = BTreeMap::new();
     let mut it = raw.iter();
     while let Some(a) = it.next() {
         if let Some(name) = a.strip_prefix("--").or_else(|| (a == "-o").then_some("output")) {
-            let v = it.next().ok_or_else(|| format!("{a} needs a value"))?;
-            options.insert(name.to_string(), v.clone());
+            if !allowed.contains(&name) {
+                return Err(format!("unknown option '{a}'\n{USAGE}"));
+            }
+            let v = if FLAGS.contains(&name) {
+                String::new()
+            } else {
+                it.next().ok_or_else(|| format!("{a} needs a value"))?.clone()
+            };
+            if options.insert(name.to_string(), v).is_some() {
+                return Err(format!("{a} given twice"));
+            }
         } else {
             positional.push(a.clone());
         }
@@ -39,8 +62,22 @@ fn parse_args(raw: &[String]) -> Result<Args, String> {
 fn opt_f64(args: &Args, name: &str) -> Result<Option<f64>, String> {
     args.options
         .get(name)
-        .map(|v| v.parse::<f64>().map_err(|_| format!("--{name} takes a number, not '{v}'")))
+        .map(|v| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| format!("--{name} takes a number, not '{v}'"))
+        })
         .transpose()
+}
+
+fn read_audio(path: &str) -> Result<wav::Audio, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    wav::read(&bytes).map_err(|e| format!("{path}: {e}"))
+}
+
+fn db(v: Option<f64>, unit: &str) -> String {
+    v.map_or("-inf".to_string(), |v| format!("{v:.2} {unit}"))
 }
 
 fn cmd_master(args: &Args) -> Result<(), String> {
@@ -48,34 +85,116 @@ fn cmd_master(args: &Args) -> Result<(), String> {
         return Err(USAGE.into());
     };
     let output = args.options.get("output").ok_or("master needs -o OUT.wav")?;
-    let settings = match args.options.get("settings") {
+    let mut settings = match args.options.get("settings") {
         Some(p) => Settings::from_json(
             &std::fs::read_to_string(p).map_err(|e| format!("cannot read {p}: {e}"))?,
         )?,
         None => Settings::default(),
     };
-    let mut target = Target::default();
-    if let Some(l) = opt_f64(args, "lufs")? {
-        target.lufs = l;
+    let mut target = Some(Target::default());
+    if let Some(name) = args.options.get("platform") {
+        let p = platforms::find(name).ok_or_else(|| {
+            let names: Vec<&str> = platforms::PLATFORMS.iter().map(|p| p.id).collect();
+            format!("unknown platform '{name}': choose one of {}", names.join(", "))
+        })?;
+        target = p.target_lufs.map(|lufs| Target { lufs, ceiling_dbtp: p.ceiling_dbtp });
+        settings.limiter.ceiling_dbtp = p.ceiling_dbtp as f32;
     }
-    if let Some(c) = opt_f64(args, "ceiling")? {
-        target.ceiling_dbtp = c;
+    let lufs = opt_f64(args, "lufs")?;
+    let ceiling = opt_f64(args, "ceiling")?;
+    if lufs.is_some() || ceiling.is_some() {
+        let mut t = target.unwrap_or_default();
+        if let Some(l) = lufs {
+            t.lufs = l;
+        }
+        if let Some(c) = ceiling {
+            t.ceiling_dbtp = c;
+            settings.limiter.ceiling_dbtp = c as f32;
+        }
+        if lufs.is_none() && target.is_none() {
+            // `--platform cd --ceiling Y`: a ceiling, still no loudness target.
+            settings.limiter.ceiling_dbtp = t.ceiling_dbtp as f32;
+        } else {
+            target = Some(t);
+        }
     }
-    let bytes = std::fs::read(input).map_err(|e| format!("cannot read {input}: {e}"))?;
-    let audio = wav::read(&bytes).map_err(|e| format!("{input}: {e}"))?;
-    let job = MasterJob::new(audio.channels, audio.sample_rate, settings, Some(target))
+    if let Some(t) = target {
+        t.validate()?;
+    }
+    let audio = read_audio(input)?;
+    let job = MasterJob::new(audio.channels, audio.sample_rate, settings, target)
         .map_err(|e| format!("{input}: {e}"))?;
     let result = job.run();
     let out = wav::write_pcm(&result.channels, result.sample_rate, 24);
     std::fs::write(output, out).map_err(|e| format!("cannot write {output}: {e}"))?;
     let r = &result.report;
-    let fmt = |v: Option<f64>| v.map_or("silence".to_string(), |v| format!("{v:.2} LUFS"));
+    if let Some(p) = args.options.get("report") {
+        let j = serde_json::to_string_pretty(r).map_err(|e| format!("report: {e}"))?;
+        std::fs::write(p, j).map_err(|e| format!("cannot write {p}: {e}"))?;
+    }
     eprintln!(
-        "{input} → {output}: input {}, output {}, gain {:+.2} dB",
-        fmt(r.input_lufs),
-        fmt(r.output_lufs),
-        r.input_gain_db
+        "{input} → {output}: input {} (TP {}), output {} (TP {}, LRA {:.1} LU), gain {:+.3} dB, {} passes",
+        db(r.input_lufs, "LUFS"),
+        db(r.input_loudness.true_peak_dbtp, "dBTP"),
+        db(r.output_lufs, "LUFS"),
+        db(r.output_loudness.true_peak_dbtp, "dBTP"),
+        r.output_loudness.lra_lu,
+        r.input_gain_db,
+        r.passes,
     );
+    if let Some(w) = &r.warning {
+        eprintln!("warning: {w}");
+    }
+    Ok(())
+}
+
+fn print_table(rep: &LoudnessReport, rows: &[PlatformPlayback]) {
+    println!("integrated   {}", db(rep.integrated_lufs, "LUFS"));
+    println!("LRA          {:.2} LU", rep.lra_lu);
+    println!("true peak    {}", db(rep.true_peak_dbtp, "dBTP"));
+    println!("sample peak  {}", db(rep.sample_peak_dbfs, "dBFS"));
+    println!("PLR          {}", db(rep.plr_db, "dB"));
+    println!("max short-term {}", db(rep.max_short_term_lufs, "LUFS"));
+    println!();
+    println!(
+        "{:<26} {:>7} {:>8} {:>13} {:>11}  {}",
+        "platform", "target", "gain dB", "playback LUFS", "peak dBTP", "verdict"
+    );
+    for r in rows {
+        println!(
+            "{:<26} {:>7} {:>+8.2} {:>13} {:>11}  {}",
+            r.name,
+            r.target_lufs.map_or("-".into(), |t| format!("{t:.0}")),
+            r.gain_db,
+            r.playback_lufs.map_or("-".into(), |v| format!("{v:.2}")),
+            r.playback_peak_dbtp.map_or("-".into(), |v| format!("{v:.2}")),
+            r.verdict
+        );
+    }
+}
+
+fn cmd_analyze(args: &Args) -> Result<(), String> {
+    let [input] = args.positional.as_slice() else {
+        return Err(USAGE.into());
+    };
+    let audio = read_audio(input)?;
+    if audio.channels.len() > 2 {
+        return Err(format!("{input}: {} channels: Lacquer meters mono or stereo", audio.channels.len()));
+    }
+    let rep = meter::analyze(&audio.channels, audio.sample_rate);
+    let rows = platforms::assess(&rep);
+    if args.options.contains_key("json") {
+        #[derive(serde::Serialize)]
+        struct Out<'a> {
+            loudness: &'a LoudnessReport,
+            platforms: &'a [PlatformPlayback],
+        }
+        let j = serde_json::to_string_pretty(&Out { loudness: &rep, platforms: &rows })
+            .map_err(|e| format!("json: {e}"))?;
+        println!("{j}");
+    } else {
+        print_table(&rep, &rows);
+    }
     Ok(())
 }
 
@@ -85,14 +204,16 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    let result = parse_args(rest).and_then(|args| match cmd.as_str() {
-        "master" => cmd_master(&args),
+    let result = match cmd.as_str() {
+        "master" => parse_args(rest, &["output", "settings", "platform", "lufs", "ceiling", "report"])
+            .and_then(|a| cmd_master(&a)),
+        "analyze" => parse_args(rest, &["json"]).and_then(|a| cmd_analyze(&a)),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
         }
         other => Err(format!("unknown command '{other}'\n{USAGE}")),
-    });
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

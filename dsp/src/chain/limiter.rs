@@ -53,7 +53,7 @@ const SUSTAIN_MS: f64 = 1000.0;
 /// Sustained gain reduction at which release reaches its slowest, dB.
 const SUSTAIN_FULL_DB: f64 = 6.0;
 /// Slowest release as a multiple of the base release.
-const SUSTAIN_RELEASE_FACTOR: f64 = 5.0;
+const SUSTAIN_RELEASE_FACTOR: f64 = 2.5;
 
 /// Zeroth-order modified Bessel function of the first kind (series).
 fn bessel_i0(x: f64) -> f64 {

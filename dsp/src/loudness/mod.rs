@@ -1,16 +1,24 @@
-//! Loudness metering after ITU-R BS.1770 / EBU R128 (via the `ebur128` crate),
+//! Loudness after ITU-R BS.1770 / EBU R128 (metering via the `ebur128` crate),
 //! master-to-target, and the streaming-platform normalization table.
+//!
+//! - [`meter`]: streaming meters ([`meter::Meter`], [`meter::LiveMeter`]) and the
+//!   serde [`meter::LoudnessReport`]; [`meter::analyze`] for whole files.
+//! - [`target`]: the gain search that makes the whole chain's output hit a
+//!   loudness target under a true-peak ceiling.
+//! - [`platforms`]: how Spotify, Apple Music, YouTube, Tidal, Amazon, Deezer,
+//!   SoundCloud, CD and EBU R 128 broadcast play a master back.
+//!
+//! References: ITU-R BS.1770-5; EBU R 128; EBU Tech 3341 (metering) and
+//! Tech 3342 (loudness range).
 
+pub mod meter;
+pub mod platforms;
 pub mod target;
 
-use ebur128::{EbuR128, Mode};
+pub use meter::{analyze, LiveMeter, LoudnessReport, Meter};
 
 /// Integrated loudness of planar audio, LUFS; `None` when the programme is
 /// entirely below the absolute gate (silence).
 pub fn integrated_lufs(channels: &[Vec<f32>], sample_rate: u32) -> Option<f64> {
-    let mut m = EbuR128::new(channels.len() as u32, sample_rate, Mode::I).ok()?;
-    let refs: Vec<&[f32]> = channels.iter().map(|c| c.as_slice()).collect();
-    m.add_frames_planar_f32(&refs).ok()?;
-    let l = m.loudness_global().ok()?;
-    l.is_finite().then_some(l)
+    analyze(channels, sample_rate).integrated_lufs
 }
