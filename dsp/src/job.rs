@@ -5,15 +5,26 @@
 //! nothing depends on the step sizes, and every decision is made from
 //! deterministic measurements (see [`crate::loudness::target`]).
 //!
-//! When the search's chosen pass is the last one rendered, its output *is* the
-//! final render (same settings, same samples), so it is kept rather than
-//! rendered again, and its measurement is the output's re-measure.
+//! With a target, each search pass renders the chain without its output stage
+//! and is metered for integrated loudness and true peak only. The chosen pass
+//! then goes through the output stage once, with the output gain that trims it
+//! to the target ([`OutputRender`]: the same samples a full render with the
+//! final settings gives), and the master is metered in full. Without a target
+//! the chain renders once, output stage included.
+//!
+//! Before the first full pass, a file of [`PROXY_MIN_S`] or more gets a
+//! proxy search: the same search over a few evenly spaced excerpts (about
+//! [`PROXY_FRACTION`] of the file, each with a second of pre-roll so the
+//! compressor and limiter have settled before it is metered). The excerpts'
+//! loudness change through the chain predicts the whole file's, so the first
+//! full pass starts from the proxy's gain and slope and usually lands in the
+//! window at once: one or two full passes instead of three.
 
 use crate::error::DspError;
 use crate::loudness::meter::{LoudnessReport, Meter};
 use crate::loudness::platforms::{self, PlatformPlayback};
 use crate::loudness::target::{self, PassMeasure, Search, SearchConfig, Target, TargetOutcome};
-use crate::render::{Renderer, BLOCK};
+use crate::render::{OutputRender, Renderer, BLOCK};
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +37,8 @@ pub struct MasterReport {
     pub output_lufs: Option<f64>,
     /// Gain into the chain that was used, dB.
     pub input_gain_db: f64,
+    /// Output gain that was used, dB (with a target: the trim to the target).
+    pub output_gain_db: f64,
     /// The target, if one was asked for.
     pub target: Option<Target>,
     /// Full loudness measurement of the input.
@@ -48,7 +61,8 @@ pub struct MasterResult {
     pub channels: Vec<Vec<f32>>,
     /// Sample rate, Hz.
     pub sample_rate: u32,
-    /// The settings used for the final render (with the input gain found).
+    /// The settings of the master: a plain render of the input with these
+    /// settings gives exactly these samples.
     pub settings: Settings,
     /// Measurements.
     pub report: MasterReport,
@@ -69,28 +83,101 @@ pub struct Progress {
 enum Phase {
     /// Metering the input.
     Input { meter: Meter, pos: usize },
-    /// Rendering a pass (search pass or final render).
-    Render { render: Renderer, settings: Settings, gr_db: Vec<f32> },
-    /// Metering a rendered pass.
-    Measure { out: Vec<Vec<f32>>, settings: Settings, gr_db: Vec<f32>, meter: Meter, pos: usize },
+    /// Rendering a proxy-search pass over the excerpts.
+    Proxy { render: Renderer, settings: Settings, gr_db: Vec<f32> },
+    /// Rendering a search pass (without the output stage) or, without a
+    /// search, the master.
+    Render { render: Renderer, settings: Settings, gr_db: Vec<f32>, search_pass: bool },
+    /// Metering a rendered search pass (light meter) or the master (full meter).
+    Measure { rendered: Rendered, meter: Meter, pos: usize, search_pass: bool },
+    /// Running the output stage over the chosen search pass.
+    Output { render: OutputRender, settings: Settings },
     /// Finished.
     Done,
 }
 
-/// A rendered, measured pass kept as the candidate master.
-struct Kept {
-    /// Index in the search's pass log (`None` for a render outside the search).
-    pass: Option<usize>,
+/// A rendered pass or master.
+struct Rendered {
+    /// The chain's warm-up frames (search passes only).
+    head: Vec<Vec<f32>>,
     /// The samples.
     out: Vec<Vec<f32>>,
     /// The settings that produced them.
     settings: Settings,
-    /// Their measurement.
-    report: LoudnessReport,
+    /// Per-block limiter gain reduction, dB.
+    gr_db: Vec<f32>,
 }
 
 /// Passes the progress bar expects the search to take before it knows better.
-const EXPECTED_PASSES: usize = 3;
+const EXPECTED_PASSES: usize = 2;
+
+/// Shortest file that gets a proxy search, s.
+pub const PROXY_MIN_S: f64 = 30.0;
+/// Share of the file the proxy's excerpts cover (pre-roll included).
+pub const PROXY_FRACTION: f64 = 0.12;
+/// Pre-roll rendered before each excerpt and not metered, s.
+const PROXY_PRE_S: f64 = 1.0;
+/// Metered length of each excerpt (one short-term window), s.
+const PROXY_MEASURED_S: f64 = 3.0;
+/// Fewest and most excerpts.
+const PROXY_EXCERPTS: (usize, usize) = (3, 12);
+
+/// The proxy search's excerpts, concatenated, and its state.
+struct Proxy {
+    /// The excerpts, pre-roll included, back to back, planar.
+    input: Vec<Vec<f32>>,
+    /// The metered range of each excerpt within `input`, frames.
+    measured: Vec<(usize, usize)>,
+    /// The search over the excerpts.
+    search: Search,
+}
+
+impl Proxy {
+    /// The proxy for `input`, or `None` if the file is too short or the
+    /// excerpts are silent.
+    fn build(input: &[Vec<f32>], sample_rate: u32, settings: Settings, target: Target, input_lufs: f64) -> Option<Self> {
+        let frames = input[0].len();
+        let fs = sample_rate as f64;
+        let secs = frames as f64 / fs;
+        if secs < PROXY_MIN_S {
+            return None;
+        }
+        let per = PROXY_PRE_S + PROXY_MEASURED_S;
+        let count = (libm::round(secs * PROXY_FRACTION / per) as usize).clamp(PROXY_EXCERPTS.0, PROXY_EXCERPTS.1);
+        let (pre, meas) = ((PROXY_PRE_S * fs) as usize, (PROXY_MEASURED_S * fs) as usize);
+        let mut proxy: Vec<Vec<f32>> = vec![Vec::with_capacity(count * (pre + meas)); input.len()];
+        let mut measured = Vec::with_capacity(count);
+        for k in 0..count {
+            let centre = (2 * k + 1) * frames / (2 * count);
+            let start = centre.saturating_sub(meas / 2);
+            let end = (start + meas).min(frames);
+            let from = start.saturating_sub(pre);
+            let at = proxy[0].len();
+            for (p, c) in proxy.iter_mut().zip(input) {
+                p.extend_from_slice(&c[from..end]);
+            }
+            measured.push((at + start - from, at + end - from));
+        }
+        let lufs = Self::measure(&proxy, &measured, sample_rate).integrated_lufs?;
+        // Aim the excerpts at the loudness change the whole file needs.
+        let config = SearchConfig { max_passes: 4, tolerance_lu: 0.03, aim_lu: 0.0, trim_window_lu: 0.03, ..Default::default() };
+        let full_aim = SearchConfig::default().aim_lu;
+        let t = Target { lufs: target.lufs + full_aim + (lufs - input_lufs), ceiling_dbtp: target.ceiling_dbtp };
+        let search = Search::new(settings, t, Some(lufs), config);
+        Some(Self { input: proxy, measured, search })
+    }
+
+    /// Meters the loudness of the metered ranges of `audio` (the excerpts or their render).
+    fn measure(audio: &[Vec<f32>], measured: &[(usize, usize)], sample_rate: u32) -> LoudnessReport {
+        let Ok(mut m) = Meter::loudness_only(audio.len(), sample_rate) else {
+            unreachable!("channels and rate validated in MasterJob::new")
+        };
+        for &(a, b) in measured {
+            m.add_channels(audio, a, b);
+        }
+        m.report()
+    }
+}
 
 /// A mastering job in progress.
 pub struct MasterJob {
@@ -98,18 +185,22 @@ pub struct MasterJob {
     input: Vec<Vec<f32>>,
     /// Sample rate, Hz.
     sample_rate: u32,
-    /// Settings for the final render (the search sets gain and limiter ceiling).
+    /// Settings for the final render (the search sets the gains and the limiter ceiling).
     settings: Settings,
     /// Target, if any.
     target: Option<Target>,
     /// The gain search, once the input is measured.
     search: Option<Search>,
+    /// The proxy search, while it runs.
+    proxy: Option<Proxy>,
     /// Current phase.
     phase: Phase,
-    /// The candidate master.
-    kept: Option<Kept>,
+    /// The search pass chosen so far.
+    kept: Option<Rendered>,
     /// Full chain passes rendered, passes.
     passes: usize,
+    /// Proxy-search passes rendered (over the excerpts), passes.
+    proxy_passes: usize,
     /// Work done so far, frames (metering and rendering each count).
     work_done: u64,
     /// Largest progress fraction reported, so it never goes backwards.
@@ -153,9 +244,11 @@ impl MasterJob {
             settings,
             target,
             search: None,
+            proxy: None,
             phase: Phase::Input { meter, pos: 0 },
             kept: None,
             passes: 0,
+            proxy_passes: 0,
             work_done: 0,
             last_fraction: 0.0,
             report: MasterReport { target, ..Default::default() },
@@ -167,53 +260,100 @@ impl MasterJob {
         self.input[0].len()
     }
 
-    fn start_render(&mut self, settings: Settings) {
-        let render = Renderer::new(&settings, self.sample_rate, self.input.len(), self.frames());
-        self.phase = Phase::Render { render, settings, gr_db: Vec::new() };
+    /// The meter for a render: in full for the master; for a search pass,
+    /// integrated loudness and true peak, or loudness alone when the chain's
+    /// true-peak limiter bounds the peaks (on, at 100 % amount; the master's
+    /// true peak is still measured in full).
+    fn meter(&self, full: bool, settings: &Settings) -> Meter {
+        let (ch, sr) = (self.input.len(), self.sample_rate);
+        let limited = !settings.limiter.bypass && settings.amount_pct >= 100.0;
+        let m = if full {
+            Meter::new(ch, sr)
+        } else if limited {
+            Meter::loudness_only(ch, sr)
+        } else {
+            Meter::with_mode(ch, sr, false)
+        };
+        match m {
+            Ok(m) => m,
+            Err(_) => unreachable!("channels and rate validated in new"),
+        }
     }
 
-    /// After the input is measured, or a pass is measured: what next.
+    fn start_render(&mut self, settings: Settings, search_pass: bool) {
+        let (ch, n) = (self.input.len(), self.frames());
+        let render = if search_pass {
+            Renderer::without_output_stage(&settings, self.sample_rate, ch, n)
+        } else {
+            Renderer::new(&settings, self.sample_rate, ch, n)
+        };
+        self.phase = Phase::Render { render, settings, gr_db: Vec::new(), search_pass };
+    }
+
+    /// After the input is measured, or a search pass is measured: what next.
     fn plan(&mut self) {
+        if let Some(p) = &self.proxy {
+            if let Some(s) = p.search.next() {
+                let render = Renderer::without_output_stage(&s, self.sample_rate, p.input.len(), p.input[0].len());
+                self.phase = Phase::Proxy { render, settings: s, gr_db: Vec::new() };
+                return;
+            }
+            // Proxy done: seed the full search from its best pass.
+            let p = self.proxy.take().expect("proxy");
+            if let (Some(full), Some(_)) = (self.search.as_mut(), p.search.best()) {
+                let s = p.search.best_settings();
+                full.seed(s.input_gain_db as f64, s.limiter.ceiling_dbtp as f64, p.search.slope());
+            }
+        }
         if let Some(s) = self.search.as_ref().and_then(Search::next) {
-            self.start_render(s);
+            self.start_render(s, true);
             return;
         }
-        // Search over (or none asked for): is the kept pass the final master?
-        let wanted = match &self.search {
-            Some(s) => s.best(),
-            None => None,
-        };
         let final_settings = match &self.search {
             Some(s) => s.best_settings(),
             None => self.settings,
         };
-        let have = self.kept.as_ref().is_some_and(|k| k.pass.is_some() && k.pass == wanted)
-            || self.kept.as_ref().is_some_and(|k| k.pass.is_none());
-        if have {
-            self.finish();
-        } else {
-            self.kept = None;
-            self.start_render(final_settings);
+        match self.kept.take() {
+            // The chosen pass, through the output stage with the trim.
+            Some(k) => {
+                let render = OutputRender::new(&final_settings.output, self.sample_rate, k.head, k.out);
+                self.phase = Phase::Output { render, settings: final_settings };
+            }
+            // No search, or nothing to search (silence): one plain render.
+            None => self.start_render(final_settings, false),
         }
     }
 
-    fn finish(&mut self) {
-        let k = self.kept.take().expect("a measured master");
-        self.settings = k.settings;
+    fn finish(&mut self, out: Vec<Vec<f32>>, settings: Settings, rep: LoudnessReport) {
+        self.settings = settings;
         let r = &mut self.report;
-        r.input_gain_db = k.settings.input_gain_db as f64;
-        r.output_lufs = k.report.integrated_lufs;
-        r.platforms = platforms::assess(&k.report);
-        r.output_loudness = k.report;
+        r.input_gain_db = settings.input_gain_db as f64;
+        r.output_gain_db = settings.output.gain_db as f64;
+        r.output_lufs = rep.integrated_lufs;
+        r.platforms = platforms::assess(&rep);
         r.passes = self.passes;
         if let Some(s) = &self.search {
-            let o = s.outcome();
+            let mut o = s.outcome();
+            if s.passes() > 0 {
+                // What the master measures, rather than the prediction.
+                o.reached_lufs = rep.integrated_lufs;
+                o.reached_true_peak_dbtp = rep.true_peak_dbtp;
+                if let Some(tp) = rep.true_peak_dbtp.filter(|tp| *tp > o.target.ceiling_dbtp) {
+                    let w = format!("the master's true peak is {tp:.2} dBTP, over the {:.1} dBTP ceiling", o.target.ceiling_dbtp);
+                    o.warning = Some(match o.warning.take() {
+                        Some(prev) => format!("{prev}; {w}"),
+                        None => w,
+                    });
+                }
+            }
+            o.proxy_passes = self.proxy_passes;
             r.warning = o.warning.clone();
             r.target_outcome = Some(o);
         } else if r.input_lufs.is_none() {
             r.warning = Some("the input is silent (below the −70 LUFS absolute gate)".into());
         }
-        self.output = Some(k.out);
+        r.output_loudness = rep;
+        self.output = Some(out);
         self.phase = Phase::Done;
     }
 
@@ -223,7 +363,7 @@ impl MasterJob {
         let n = self.frames().max(1) as u64;
         let searching = self.target.is_some() && self.report.input_lufs.is_some();
         let expected_passes = if searching { EXPECTED_PASSES.max(self.passes + 1) } else { 1 };
-        let total = n + 2 * n * expected_passes as u64;
+        let total = n + 2 * n * expected_passes as u64 + if searching { 2 * n } else { 0 };
         let f = (self.work_done as f64 / total as f64).min(0.99);
         self.last_fraction = self.last_fraction.max(f);
         self.last_fraction
@@ -255,7 +395,30 @@ impl MasterJob {
                                 self.report.input_lufs,
                                 SearchConfig::default(),
                             ));
+                            if let Some(l) = self.report.input_lufs {
+                                self.proxy = Proxy::build(&self.input, self.sample_rate, self.settings, t, l);
+                            }
                         }
+                        self.plan();
+                    }
+                }
+                Phase::Proxy { render, gr_db, .. } => {
+                    let p = self.proxy.as_ref().expect("proxy");
+                    let before = render.progress();
+                    let done = render.step(&p.input, BLOCK);
+                    gr_db.push(render.meters().limiter_gr_db);
+                    let k = ((render.progress() - before) * (p.input[0].len() as f64)) as usize;
+                    budget = budget.saturating_sub(BLOCK);
+                    self.work_done += k as u64;
+                    if done {
+                        let Phase::Proxy { render, settings, gr_db } = std::mem::replace(&mut self.phase, Phase::Done)
+                        else {
+                            unreachable!()
+                        };
+                        self.proxy_passes += 1;
+                        let p = self.proxy.as_mut().expect("proxy");
+                        let rep = Proxy::measure(&render.into_output(), &p.measured, self.sample_rate);
+                        record(&mut p.search, &settings, &gr_db, &rep);
                         self.plan();
                     }
                 }
@@ -267,34 +430,53 @@ impl MasterJob {
                     budget = budget.saturating_sub(BLOCK);
                     self.work_done += k as u64;
                     if done {
-                        let Phase::Render { render, settings, gr_db } =
+                        let Phase::Render { render, settings, gr_db, search_pass } =
                             std::mem::replace(&mut self.phase, Phase::Done)
                         else {
                             unreachable!()
                         };
                         self.passes += 1;
-                        let meter = match Meter::new(self.input.len(), self.sample_rate) {
-                            Ok(m) => m,
-                            Err(_) => unreachable!("validated in new"),
-                        };
-                        self.phase =
-                            Phase::Measure { out: render.into_output(), settings, gr_db, meter, pos: 0 };
+                        let (head, out) = render.into_parts();
+                        let meter = self.meter(!search_pass, &settings);
+                        let rendered = Rendered { head, out, settings, gr_db };
+                        self.phase = Phase::Measure { rendered, meter, pos: 0, search_pass };
                     }
                 }
-                Phase::Measure { out, meter, pos, .. } => {
+                Phase::Output { render, .. } => {
+                    let before = render.progress();
+                    let done = render.step(BLOCK * 4);
+                    let k = ((render.progress() - before) * (n as f64)) as usize;
+                    budget = budget.saturating_sub(BLOCK);
+                    self.work_done += k as u64;
+                    if done {
+                        let Phase::Output { render, settings } = std::mem::replace(&mut self.phase, Phase::Done)
+                        else {
+                            unreachable!()
+                        };
+                        let rendered =
+                            Rendered { head: Vec::new(), out: render.into_output(), settings, gr_db: Vec::new() };
+                        let meter = self.meter(true, &settings);
+                        self.phase = Phase::Measure { rendered, meter, pos: 0, search_pass: false };
+                    }
+                }
+                Phase::Measure { rendered, meter, pos, .. } => {
                     let e = (*pos + budget.min(BLOCK * 4)).min(n);
-                    meter.add_channels(out, *pos, e);
+                    meter.add_channels(&rendered.out, *pos, e);
                     let k = e - *pos;
                     *pos = e;
                     budget = budget.saturating_sub(k.max(1));
                     self.work_done += k as u64;
                     if *pos >= n {
-                        let Phase::Measure { out, settings, gr_db, meter, .. } =
+                        let Phase::Measure { rendered, meter, search_pass, .. } =
                             std::mem::replace(&mut self.phase, Phase::Done)
                         else {
                             unreachable!()
                         };
-                        self.measured(out, settings, &gr_db, meter.report());
+                        if search_pass {
+                            self.measured(rendered, meter.report());
+                        } else {
+                            self.finish(rendered.out, rendered.settings, meter.report());
+                        }
                     }
                 }
             }
@@ -304,33 +486,21 @@ impl MasterJob {
         }
         let phase = match (&self.phase, &self.search) {
             (Phase::Input { .. }, _) => "measuring the input",
-            (_, Some(s)) if s.next().is_some() => "finding the gain for the target",
+            (Phase::Render { search_pass: true, .. } | Phase::Measure { search_pass: true, .. }, _) => {
+                "finding the gain for the target"
+            }
             _ => "mastering",
         };
         Progress { fraction: self.fraction(), phase, done: false }
     }
 
-    /// A pass has been rendered and measured.
-    fn measured(&mut self, out: Vec<Vec<f32>>, settings: Settings, gr_db: &[f32], rep: LoudnessReport) {
-        let in_search = self.search.as_ref().is_some_and(|s| s.next() == Some(settings));
-        if !in_search {
-            self.kept = Some(Kept { pass: None, out, settings, report: rep });
-            self.finish();
-            return;
-        }
+    /// A search pass has been rendered and measured.
+    fn measured(&mut self, pass: Rendered, rep: LoudnessReport) {
         let search = self.search.as_mut().expect("searching");
-        let (loud, max) = target::limiter_gr_stats(gr_db);
-        search.record(PassMeasure {
-            input_gain_db: settings.input_gain_db as f64,
-            chain_ceiling_dbtp: settings.limiter.ceiling_dbtp as f64,
-            lufs: rep.integrated_lufs,
-            true_peak_dbtp: rep.true_peak_dbtp,
-            limiter_gr_loud_db: loud,
-            limiter_gr_max_db: max,
-        });
+        record(search, &pass.settings, &pass.gr_db, &rep);
         let idx = search.passes() - 1;
         if search.best() == Some(idx) {
-            self.kept = Some(Kept { pass: Some(idx), out, settings, report: rep });
+            self.kept = Some(pass);
         }
         self.plan();
     }
@@ -350,6 +520,19 @@ impl MasterJob {
         while !self.step(usize::MAX).done {}
         self.into_result()
     }
+}
+
+/// Hands a pass's measurement to a search.
+fn record(search: &mut Search, settings: &Settings, gr_db: &[f32], rep: &LoudnessReport) {
+    let (loud, max) = target::limiter_gr_stats(gr_db);
+    search.record(PassMeasure {
+        input_gain_db: settings.input_gain_db as f64,
+        chain_ceiling_dbtp: settings.limiter.ceiling_dbtp as f64,
+        lufs: rep.integrated_lufs,
+        true_peak_dbtp: rep.true_peak_dbtp,
+        limiter_gr_loud_db: loud,
+        limiter_gr_max_db: max,
+    });
 }
 
 #[cfg(test)]
@@ -390,6 +573,26 @@ mod tests {
         assert!((o + 16.0).abs() <= 0.005, "{o}");
         assert_eq!(a.report.platforms.len(), platforms::PLATFORMS.len());
         assert!(a.report.passes >= 1);
+    }
+
+    #[test]
+    fn master_is_a_plain_render_of_its_settings() {
+        // The search renders without the output stage and trims afterwards;
+        // the master must still be exactly what its reported settings render.
+        let sr = 48_000;
+        for ch in [1, 2] {
+            let input: Vec<Vec<f32>> = (0..ch).map(|c| noise(sr as usize * 3, 0.3, 10 + c as u32)).collect();
+            let t = Some(Target { lufs: -11.0, ceiling_dbtp: -1.0 });
+            let res = MasterJob::new(input.clone(), sr, Settings::default(), t).unwrap().run();
+            let plain = crate::render::render(&input, sr, &res.settings);
+            assert_eq!(plain, res.channels, "{ch} channels");
+            let r = &res.report;
+            assert!(r.output_gain_db <= 0.0 && r.output_gain_db == res.settings.output.gain_db as f64);
+            assert!((r.output_lufs.unwrap() + 11.0).abs() <= 0.005, "{r:?}");
+            assert!(r.output_loudness.true_peak_dbtp.unwrap() <= -1.0);
+            let o = r.target_outcome.as_ref().unwrap();
+            assert_eq!(o.reached_lufs, r.output_lufs);
+        }
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //! Rendering runs in steps so a host can report progress and stay responsive;
 //! the result does not depend on the step sizes.
 
+use crate::chain::output::Output;
+use crate::chain::util::CONTROL_PERIOD;
 use crate::chain::Master;
-use crate::settings::Settings;
+use crate::settings::{OutputSettings, Settings};
 
 /// Frames processed per internal block.
 pub const BLOCK: usize = 4096;
@@ -27,6 +29,11 @@ pub struct Renderer {
     buf: [Vec<f32>; 2],
     /// Output, one `Vec` per input channel, `frames` long.
     out: Vec<Vec<f32>>,
+    /// Rendering without the output stage (see [`Renderer::without_output_stage`]).
+    pre_output: bool,
+    /// Without the output stage: the chain's first `latency` output frames
+    /// (its warm-up, before the first aligned frame), one `Vec` per channel.
+    head: Vec<Vec<f32>>,
 }
 
 impl Renderer {
@@ -44,7 +51,20 @@ impl Renderer {
             fed: 0,
             buf: [vec![0.0; BLOCK], vec![0.0; BLOCK]],
             out: vec![vec![0.0; frames]; channels],
+            pre_output: false,
+            head: Vec::new(),
         }
+    }
+
+    /// Like [`Renderer::new`], but renders without the chain's output stage
+    /// (gain and dither) and keeps the chain's warm-up frames, so that
+    /// [`OutputRender`] can apply the output stage later, exactly.
+    pub fn without_output_stage(settings: &Settings, sample_rate: u32, channels: usize, frames: usize) -> Self {
+        let mut r = Self::new(settings, sample_rate, channels, frames);
+        r.master.set_output_stage(false);
+        r.pre_output = true;
+        r.head = vec![vec![0.0; r.latency]; channels];
+        r
     }
 
     /// Total frames the chain will process (input plus latency flush).
@@ -79,6 +99,11 @@ impl Renderer {
                     if self.channels == 2 {
                         self.out[1][j] = r[i];
                     }
+                } else if self.pre_output {
+                    self.head[0][k] = l[i];
+                    if self.channels == 2 {
+                        self.head[1][k] = r[i];
+                    }
                 }
             }
             self.fed += n;
@@ -111,6 +136,86 @@ impl Renderer {
     pub fn into_output(self) -> Vec<Vec<f32>> {
         self.out
     }
+
+    /// The warm-up frames (empty unless rendering without the output stage)
+    /// and the rendered output.
+    pub fn into_parts(self) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
+        (self.head, self.out)
+    }
+}
+
+/// The chain's output stage (gain, dither) run over a render made with
+/// [`Renderer::without_output_stage`], in steps, in place. The result is
+/// exactly what [`Renderer::new`] with these output settings renders: the
+/// stage sees the same f32 values, warm-up frames included, in the same order.
+pub struct OutputRender {
+    /// The output stage.
+    stage: Output,
+    /// Warm-up frames, per channel (processed, then dropped).
+    head: Vec<Vec<f32>>,
+    /// The render, per channel; becomes the output.
+    body: Vec<Vec<f32>>,
+    /// Frames done, counting the warm-up.
+    pos: usize,
+}
+
+impl OutputRender {
+    /// Prepares the output stage with `settings` over `head` and `body`
+    /// (from [`Renderer::into_parts`]).
+    pub fn new(settings: &OutputSettings, sample_rate: u32, head: Vec<Vec<f32>>, body: Vec<Vec<f32>>) -> Self {
+        let mut stage = Output::new();
+        stage.prepare((sample_rate as f64).clamp(8_000.0, 192_000.0), settings);
+        Self { stage, head, body, pos: 0 }
+    }
+
+    fn total(&self) -> usize {
+        self.head.first().map_or(0, Vec::len) + self.body.first().map_or(0, Vec::len)
+    }
+
+    /// Processes up to `max_frames` more frames. Returns true when done.
+    pub fn step(&mut self, max_frames: usize) -> bool {
+        let warm = self.head.first().map_or(0, Vec::len);
+        let end = self.total().min(self.pos.saturating_add(max_frames.max(1)));
+        let stereo = self.body.len() == 2;
+        while self.pos < end {
+            // Segments never cross a control period, as in the chain.
+            let phase = self.pos % CONTROL_PERIOD;
+            let n = (CONTROL_PERIOD - phase).min(end - self.pos);
+            let mut l = [0.0f64; CONTROL_PERIOD];
+            let mut r = [0.0f64; CONTROL_PERIOD];
+            let (bufs, at) = if self.pos < warm {
+                (&mut self.head, self.pos)
+            } else {
+                (&mut self.body, self.pos - warm)
+            };
+            // A segment lies wholly in the warm-up or wholly after it.
+            let n = if self.pos < warm { n.min(warm - self.pos) } else { n };
+            for k in 0..n {
+                l[k] = bufs[0][at + k] as f64;
+                r[k] = if stereo { bufs[1][at + k] as f64 } else { l[k] };
+            }
+            self.stage.process(&mut l[..n], &mut r[..n], phase);
+            for k in 0..n {
+                bufs[0][at + k] = l[k] as f32;
+                if stereo {
+                    bufs[1][at + k] = r[k] as f32;
+                }
+            }
+            self.pos += n;
+        }
+        self.pos >= self.total()
+    }
+
+    /// Fraction done, 0..1.
+    pub fn progress(&self) -> f64 {
+        let t = self.total();
+        if t == 0 { 1.0 } else { self.pos as f64 / t as f64 }
+    }
+
+    /// The output (valid once `step` has returned true).
+    pub fn into_output(self) -> Vec<Vec<f32>> {
+        self.body
+    }
 }
 
 /// Renders the whole of `input` (planar mono or stereo) through the chain.
@@ -119,4 +224,52 @@ pub fn render(input: &[Vec<f32>], sample_rate: u32, settings: &Settings) -> Vec<
     let mut r = Renderer::new(settings, sample_rate, input.len(), frames);
     while !r.step(input, usize::MAX) {}
     r.into_output()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn noise(n: usize, amp: f32, seed: u32) -> Vec<f32> {
+        let mut s = seed;
+        (0..n)
+            .map(|i| {
+                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let burst = if (i / 3000) % 3 == 0 { 4.0 } else { 1.0 };
+                ((s >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0) * amp * burst
+            })
+            .collect()
+    }
+
+    #[test]
+    fn output_stage_applied_later_is_exact() {
+        let sr = 44_100;
+        let n = 20_011;
+        for channels in [1, 2] {
+            let input: Vec<Vec<f32>> = (0..channels).map(|c| noise(n, 0.2, 7 + c as u32)).collect();
+            for (bits, shaping) in [(24, false), (16, true)] {
+                let mut s = Settings::default();
+                s.input_gain_db = 9.0;
+                s.output.gain_db = -0.37;
+                s.output.dither_bits = bits;
+                s.output.noise_shaping = shaping;
+                let whole = render(&input, sr, &s);
+                let mut pre = Renderer::without_output_stage(&s, sr, channels, n);
+                while !pre.step(&input, 1000) {}
+                let (head, body) = pre.into_parts();
+                assert_eq!(head[0].len(), pre_latency(&s, sr));
+                let mut out = OutputRender::new(&s.output, sr, head, body);
+                let mut steps = 0;
+                while !out.step(777) {
+                    steps += 1;
+                }
+                assert!(steps > 10);
+                assert_eq!(out.into_output(), whole, "{channels} ch, {bits} bits");
+            }
+        }
+    }
+
+    fn pre_latency(s: &Settings, sr: u32) -> usize {
+        Renderer::new(s, sr, 1, 0).latency()
+    }
 }

@@ -133,14 +133,20 @@ fn cmd_master(args: &Args) -> Result<(), String> {
         std::fs::write(p, j).map_err(|e| format!("cannot write {p}: {e}"))?;
     }
     eprintln!(
-        "{input} → {output}: input {} (TP {}), output {} (TP {}, LRA {:.1} LU), gain {:+.3} dB, {} passes",
+        "{input} → {output}: input {} (TP {}), output {} (TP {}, LRA {:.1} LU), \
+         gain {:+.3} dB in, {:+.3} dB out, {} passes{}",
         db(r.input_lufs, "LUFS"),
         db(r.input_loudness.true_peak_dbtp, "dBTP"),
         db(r.output_lufs, "LUFS"),
         db(r.output_loudness.true_peak_dbtp, "dBTP"),
         r.output_loudness.lra_lu,
         r.input_gain_db,
+        r.output_gain_db,
         r.passes,
+        r.target_outcome
+            .as_ref()
+            .filter(|o| o.proxy_passes > 0)
+            .map_or(String::new(), |o| format!(" (+{} over excerpts)", o.proxy_passes)),
     );
     if let Some(w) = &r.warning {
         eprintln!("warning: {w}");

@@ -83,6 +83,8 @@ pub struct Master {
     dry_pos: usize,
     /// Meter readings.
     meters: ChainMeters,
+    /// Whether the output stage (gain, dither) runs; see [`Master::set_output_stage`].
+    output_stage: bool,
 }
 
 impl Master {
@@ -106,6 +108,7 @@ impl Master {
             dry: [Vec::new(), Vec::new()],
             dry_pos: 0,
             meters: ChainMeters::default(),
+            output_stage: true,
         }
     }
 
@@ -169,6 +172,16 @@ impl Master {
     /// latency). No allocation.
     pub fn set_settings(&mut self, settings: &Settings) {
         self.settings = *settings;
+    }
+
+    /// Turns the output stage (output gain and dither) on (the default) or off.
+    /// Off, `process` emits exactly what the output stage would receive; the
+    /// master-to-target search renders its passes this way, then runs
+    /// [`output::Output`] once over the chosen pass with the gain trim it
+    /// found ([`crate::render::OutputRender`]), which gives the same samples as
+    /// a full render with that output gain. No allocation.
+    pub fn set_output_stage(&mut self, on: bool) {
+        self.output_stage = on;
     }
 
     /// Current settings.
@@ -258,7 +271,15 @@ impl Master {
                 r[k] = dry_r[k] + (r[k] - dry_r[k]) * w;
             }
         }
-        self.output.process(l, r, phase);
+        // The output stage takes f32 values (the precision of a rendered
+        // stream), so running it later over a render made without it is exact.
+        for k in 0..n {
+            l[k] = l[k] as f32 as f64;
+            r[k] = r[k] as f32 as f64;
+        }
+        if self.output_stage {
+            self.output.process(l, r, phase);
+        }
         for k in 0..n {
             left[k] = l[k] as f32;
             right[k] = r[k] as f32;

@@ -5,14 +5,23 @@
 //! non-linear function of `input_gain_db`. [`Search`] finds the gain with few full
 //! passes of the chain over the file:
 //!
-//! 1. first guess from the input's loudness (`target − input`), since the chain
-//!    is near unity gain at moderate levels;
+//! 1. first guess from the input's loudness (`target + aim − input`), since
+//!    the chain is near unity gain at moderate levels;
 //! 2. then secant steps on the measured gain → loudness curve, kept inside the
 //!    bracket of gains known to be too quiet and too loud (regula falsi, with
 //!    bisection as the fallback), so it cannot diverge;
-//! 3. it stops when the output measures within [`SearchConfig::tolerance_lu`] of
-//!    the target with the true peak at or under the ceiling, or after
-//!    [`SearchConfig::max_passes`] passes, keeping the best pass.
+//! 3. it stops when a pass is usable, or after [`SearchConfig::max_passes`]
+//!    passes, keeping the best pass.
+//!
+//! Passes are rendered without the chain's output stage, and the output gain
+//! then trims the chosen pass down to the target exactly: loudness after the
+//! limiter moves dB for dB with a gain after it, and so does the true peak,
+//! downwards, so a trim down keeps the ceiling. The search therefore aims
+//! [`SearchConfig::aim_lu`] above the target, and a pass is usable when it
+//! lands between [`SearchConfig::tolerance_lu`] under the target and
+//! [`SearchConfig::trim_window_lu`] over it (at most that much more limiting
+//! than the exact gain would need). This usually takes two or three passes,
+//! where hitting a ±0.01 LU window directly takes three to five.
 //!
 //! If a pass measures a true peak over the ceiling, the chain's own limiter
 //! ceiling is lowered by the overshoot for the next pass.
@@ -60,8 +69,13 @@ impl Target {
 pub struct SearchConfig {
     /// Most full passes of the chain, passes.
     pub max_passes: usize,
-    /// Accepted distance from the target, LU.
+    /// Accepted shortfall under the target (a pass is never trimmed up), LU.
     pub tolerance_lu: f64,
+    /// Where the search aims, above the target, LU.
+    pub aim_lu: f64,
+    /// Largest excess over the target a pass may have and still be trimmed
+    /// down to it, LU.
+    pub trim_window_lu: f64,
     /// Largest gain into the chain the search may use, dB.
     pub max_gain_db: f64,
     /// Smallest gain into the chain the search may use, dB.
@@ -75,7 +89,9 @@ impl Default for SearchConfig {
     fn default() -> Self {
         Self {
             max_passes: 8,
-            tolerance_lu: 0.01,
+            tolerance_lu: 0.005,
+            aim_lu: 0.1,
+            trim_window_lu: 0.25,
             max_gain_db: 30.0,
             min_gain_db: -40.0,
             max_limiting_db: 6.0,
@@ -128,12 +144,17 @@ pub struct TargetOutcome {
     pub input_gain_db: f64,
     /// The chain's limiter ceiling used, dBTP.
     pub chain_ceiling_dbtp: f64,
-    /// Output loudness reached, LUFS.
+    /// Output gain that trims the chosen pass to the target, dB (≤ 0).
+    pub output_trim_db: f64,
+    /// Output loudness reached, LUFS (the chosen pass plus the trim).
     pub reached_lufs: Option<f64>,
-    /// Output true peak, dBTP.
+    /// Output true peak, dBTP (the chosen pass plus the trim).
     pub reached_true_peak_dbtp: Option<f64>,
     /// Full passes of the chain used.
     pub passes: usize,
+    /// Passes over excerpts of the file that found the first full pass's
+    /// gain (see [`crate::job`]).
+    pub proxy_passes: usize,
     /// Every pass, in order.
     pub pass_log: Vec<PassMeasure>,
     /// Limiter gain reduction on the loudest passages of the chosen pass, dB.
@@ -163,6 +184,8 @@ pub struct Search {
     silent: bool,
     /// The gain hit `max_gain_db` and was still too quiet.
     capped: bool,
+    /// Slope of loudness against gain to assume before two passes exist.
+    prior_slope: f64,
 }
 
 /// Rounds a gain to 0.001 dB.
@@ -182,12 +205,38 @@ impl Search {
             log: Vec::new(),
             silent: input_lufs.is_none(),
             capped: false,
+            prior_slope: 1.0,
         };
         if let Some(l) = input_lufs {
-            let g = (target.lufs - l).clamp(config.min_gain_db, config.max_gain_db);
+            let g = (target.lufs + config.aim_lu - l).clamp(config.min_gain_db, config.max_gain_db);
             s.pending = Some(round_gain(g));
         }
         s
+    }
+
+    /// Starts from a gain, chain ceiling and slope found elsewhere (a search
+    /// over excerpts of the file) instead of from the input's loudness. Call
+    /// before the first pass.
+    pub fn seed(&mut self, gain_db: f64, chain_ceiling_dbtp: f64, slope: Option<f64>) {
+        if self.log.is_empty() && self.pending.is_some() {
+            self.pending = Some(round_gain(gain_db.clamp(self.config.min_gain_db, self.config.max_gain_db)));
+            self.chain_ceiling_dbtp = round_gain(chain_ceiling_dbtp) as f32 as f64;
+            if let Some(s) = slope {
+                self.prior_slope = s.clamp(0.05, 1.5);
+            }
+        }
+    }
+
+    /// Slope of output loudness against gain between the last two passes
+    /// (at different drives), if there are two.
+    pub fn slope(&self) -> Option<f64> {
+        let pts: Vec<(f64, f64)> = self
+            .log
+            .iter()
+            .filter_map(|p| p.lufs.map(|l| (p.input_gain_db - p.chain_ceiling_dbtp, l - p.chain_ceiling_dbtp)))
+            .collect();
+        let [.., (d0, y0), (d1, y1)] = pts.as_slice() else { return None };
+        ((d1 - d0).abs() > 1e-6).then(|| ((y1 - y0) / (d1 - d0)).clamp(0.05, 1.5))
     }
 
     /// Settings for the next pass, or `None` when the search is over.
@@ -200,15 +249,27 @@ impl Search {
         })
     }
 
-    /// True if this pass is within tolerance and under the ceiling.
-    fn good(&self, m: &PassMeasure) -> bool {
-        match m.lufs {
-            Some(l) => {
-                (l - self.target.lufs).abs() <= self.config.tolerance_lu
-                    && m.true_peak_dbtp.is_none_or(|t| t <= self.target.ceiling_dbtp)
-            }
-            None => false,
+    /// The output gain for a pass: down to the target if the pass is louder,
+    /// and further down if its true peak would still be over the ceiling;
+    /// never up. Rounded down to 0.0001 dB. dB.
+    pub fn trim_for(&self, m: &PassMeasure) -> f64 {
+        let Some(l) = m.lufs else { return 0.0 };
+        let mut trim = (self.target.lufs - l).min(0.0);
+        if let Some(tp) = m.true_peak_dbtp {
+            trim = trim.min(self.target.ceiling_dbtp - tp);
         }
+        libm::floor(trim * 1e4) / 1e4
+    }
+
+    /// True if this pass, trimmed, is within tolerance and under the ceiling,
+    /// and needs no more than the trim window.
+    fn good(&self, m: &PassMeasure) -> bool {
+        let Some(l) = m.lufs else { return false };
+        let t = self.target.lufs;
+        let reached = l + self.trim_for(m);
+        reached >= t - self.config.tolerance_lu
+            && reached <= t + 1e-3
+            && l - t <= self.config.trim_window_lu
     }
 
     /// Records the measurement of the pass `next` described, and plans the next.
@@ -258,7 +319,7 @@ impl Search {
             // overshoot expected at the new drive, with a 0.3 dB margin (true-peak
             // meters disagree by tenths of a dB on clipped material).
             const MARGIN_DB: f64 = 0.3;
-            let z_want = t - (ceiling - MARGIN_DB);
+            let z_want = t + self.config.aim_lu - (ceiling - MARGIN_DB);
             let z_last = y_last - o_last;
             let (s_z, s_o) = match prev {
                 Some((d0, y0, o0)) => (
@@ -273,10 +334,11 @@ impl Search {
         } else {
             // A plain secant on the drive → loudness curve at the target's
             // ceiling, kept inside the bracket of too-quiet and too-loud passes.
-            let y_want = t - ceiling;
+            let y_want = t + self.config.aim_lu - ceiling;
             let lo = pts.iter().copied().filter(|p| p.1 < y_want).max_by(|a, b| a.0.total_cmp(&b.0));
             let hi = pts.iter().copied().filter(|p| p.1 > y_want).min_by(|a, b| a.0.total_cmp(&b.0));
-            let slope = prev.map_or(1.0, |(d0, y0, _)| ((y_last - y0) / (d_last - d0)).clamp(0.05, 1.5));
+            let slope =
+                prev.map_or(self.prior_slope, |(d0, y0, _)| ((y_last - y0) / (d_last - d0)).clamp(0.05, 1.5));
             let mut d = d_last + ((y_want - y_last) / slope).clamp(-12.0, 12.0);
             if let (Some((dl, yl, _)), Some((dh, yh, _))) = (lo, hi) {
                 if !(d > dl && d < dh) {
@@ -295,32 +357,20 @@ impl Search {
         self.pending = if same { None } else { Some(g) };
     }
 
-    /// Index into the pass log of the pass to use: the first good pass, else the
-    /// closest to the target among those under the ceiling, else the lowest peak.
+    /// Index into the pass log of the pass to use: the first good pass, else
+    /// the one that lands closest to the target once trimmed (the trim keeps
+    /// every pass under the ceiling), the earliest on a tie.
     pub fn best(&self) -> Option<usize> {
         if let Some(i) = self.log.iter().position(|m| self.good(m)) {
             return Some(i);
         }
         let t = self.target.lufs;
-        let err = |m: &PassMeasure| m.lufs.map_or(f64::INFINITY, |l| (l - t).abs());
-        let under = self
-            .log
+        let err = |m: &PassMeasure| m.lufs.map_or(f64::INFINITY, |l| (l + self.trim_for(m) - t).abs());
+        self.log
             .iter()
             .enumerate()
-            .filter(|(_, m)| m.true_peak_dbtp.is_none_or(|p| p <= self.target.ceiling_dbtp))
-            .min_by(|a, b| err(a.1).total_cmp(&err(b.1)))
-            .map(|(i, _)| i);
-        under.or_else(|| {
-            self.log
-                .iter()
-                .enumerate()
-                .min_by(|a, b| {
-                    let pa = a.1.true_peak_dbtp.unwrap_or(f64::NEG_INFINITY);
-                    let pb = b.1.true_peak_dbtp.unwrap_or(f64::NEG_INFINITY);
-                    pa.total_cmp(&pb)
-                })
-                .map(|(i, _)| i)
-        })
+            .min_by(|a, b| err(a.1).total_cmp(&err(b.1)).then(a.0.cmp(&b.0)))
+            .map(|(i, _)| i)
     }
 
     /// The settings of the chosen pass (the input settings for silence).
@@ -329,6 +379,7 @@ impl Search {
         if let Some(m) = self.best().map(|i| self.log[i]) {
             s.input_gain_db = m.input_gain_db as f32;
             s.limiter.ceiling_dbtp = m.chain_ceiling_dbtp as f32;
+            s.output.gain_db = self.trim_for(&m) as f32;
         } else {
             s.input_gain_db = 0.0;
             s.limiter.ceiling_dbtp = self.target.ceiling_dbtp as f32;
@@ -350,9 +401,11 @@ impl Search {
             status: TargetStatus::Reached,
             input_gain_db: best.map_or(0.0, |m| m.input_gain_db),
             chain_ceiling_dbtp: best.map_or(t.ceiling_dbtp, |m| m.chain_ceiling_dbtp),
-            reached_lufs: best.and_then(|m| m.lufs),
-            reached_true_peak_dbtp: best.and_then(|m| m.true_peak_dbtp),
+            output_trim_db: best.map_or(0.0, |m| self.trim_for(&m)),
+            reached_lufs: best.and_then(|m| m.lufs.map(|l| l + self.trim_for(&m))),
+            reached_true_peak_dbtp: best.and_then(|m| m.true_peak_dbtp.map(|p| p + self.trim_for(&m))),
             passes: self.log.len(),
+            proxy_passes: 0,
             pass_log: self.log.clone(),
             limiter_gr_loud_db: best.map_or(0.0, |m| m.limiter_gr_loud_db),
             warning: None,
@@ -376,16 +429,16 @@ impl Search {
                 "the input is too quiet to reach {:.1} LUFS within +{:.0} dB of gain: reached {}",
                 t.lufs,
                 self.config.max_gain_db,
-                m.lufs.map_or("silence".into(), reached)
+                o.reached_lufs.map_or("silence".into(), reached)
             ));
         } else if !within {
             o.status = TargetStatus::PassesExhausted;
             o.warning = Some(format!(
                 "{} passes reached {} (target {:.1} LUFS, true peak {} dBTP)",
                 self.log.len(),
-                m.lufs.map_or("silence".into(), reached),
+                o.reached_lufs.map_or("silence".into(), reached),
                 t.lufs,
-                m.true_peak_dbtp.map_or("-inf".into(), |p| format!("{p:.2}"))
+                o.reached_true_peak_dbtp.map_or("-inf".into(), |p| format!("{p:.2}"))
             ));
         }
         if m.limiter_gr_loud_db > self.config.max_limiting_db {
@@ -398,7 +451,7 @@ impl Search {
                 t.lufs,
                 m.limiter_gr_loud_db,
                 self.config.max_limiting_db,
-                m.lufs.map_or("silence".into(), reached)
+                o.reached_lufs.map_or("silence".into(), reached)
             );
             o.warning = Some(match o.warning {
                 Some(prev) => format!("{prev}; {w}"),
