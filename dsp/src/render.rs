@@ -127,6 +127,16 @@ impl Renderer {
         self.master.meters()
     }
 
+    /// Output frames final so far (the chain has run past them), frames.
+    pub fn frames_done(&self) -> usize {
+        self.fed.saturating_sub(self.latency).min(self.frames)
+    }
+
+    /// The output so far (final up to [`Renderer::frames_done`]).
+    pub fn output(&self) -> &[Vec<f32>] {
+        &self.out
+    }
+
     /// The chain's latency, frames (already compensated in the output).
     pub fn latency(&self) -> usize {
         self.latency
@@ -148,9 +158,12 @@ impl Renderer {
 /// [`Renderer::without_output_stage`], in steps, in place. The result is
 /// exactly what [`Renderer::new`] with these output settings renders: the
 /// stage sees the same f32 values, warm-up frames included, in the same order.
+/// The channels are independent (see [`Output::process_channel`]), so each
+/// has its own stage, and [`OutputRender::run`] does them side by side on
+/// native builds.
 pub struct OutputRender {
-    /// The output stage.
-    stage: Output,
+    /// The output stage, one per channel (each handles only its own channel).
+    stages: Vec<Output>,
     /// Warm-up frames, per channel (processed, then dropped).
     head: Vec<Vec<f32>>,
     /// The render, per channel; becomes the output.
@@ -159,13 +172,40 @@ pub struct OutputRender {
     pos: usize,
 }
 
+/// Runs `stage` over frames `from..to` of one channel (warm-up `head`, then
+/// `body`), in segments that never cross a control period, as in the chain.
+fn output_channel(stage: &mut Output, ch: usize, head: &mut [f32], body: &mut [f32], from: usize, to: usize) {
+    let warm = head.len();
+    let mut pos = from;
+    while pos < to {
+        let phase = pos % CONTROL_PERIOD;
+        let (buf, at, room) = if pos < warm { (&mut *head, pos, warm - pos) } else { (&mut *body, pos - warm, to - pos) };
+        let n = (CONTROL_PERIOD - phase).min(to - pos).min(room);
+        let mut x = [0.0f64; CONTROL_PERIOD];
+        for k in 0..n {
+            x[k] = buf[at + k] as f64;
+        }
+        stage.process_channel(ch, &mut x[..n], phase);
+        for k in 0..n {
+            buf[at + k] = x[k] as f32;
+        }
+        pos += n;
+    }
+}
+
 impl OutputRender {
     /// Prepares the output stage with `settings` over `head` and `body`
     /// (from [`Renderer::into_parts`]).
     pub fn new(settings: &OutputSettings, sample_rate: u32, head: Vec<Vec<f32>>, body: Vec<Vec<f32>>) -> Self {
-        let mut stage = Output::new();
-        stage.prepare((sample_rate as f64).clamp(8_000.0, 192_000.0), settings);
-        Self { stage, head, body, pos: 0 }
+        let stages = body
+            .iter()
+            .map(|_| {
+                let mut stage = Output::new();
+                stage.prepare((sample_rate as f64).clamp(8_000.0, 192_000.0), settings);
+                stage
+            })
+            .collect();
+        Self { stages, head, body, pos: 0 }
     }
 
     fn total(&self) -> usize {
@@ -174,36 +214,30 @@ impl OutputRender {
 
     /// Processes up to `max_frames` more frames. Returns true when done.
     pub fn step(&mut self, max_frames: usize) -> bool {
-        let warm = self.head.first().map_or(0, Vec::len);
         let end = self.total().min(self.pos.saturating_add(max_frames.max(1)));
-        let stereo = self.body.len() == 2;
-        while self.pos < end {
-            // Segments never cross a control period, as in the chain.
-            let phase = self.pos % CONTROL_PERIOD;
-            let n = (CONTROL_PERIOD - phase).min(end - self.pos);
-            let mut l = [0.0f64; CONTROL_PERIOD];
-            let mut r = [0.0f64; CONTROL_PERIOD];
-            let (bufs, at) = if self.pos < warm {
-                (&mut self.head, self.pos)
-            } else {
-                (&mut self.body, self.pos - warm)
-            };
-            // A segment lies wholly in the warm-up or wholly after it.
-            let n = if self.pos < warm { n.min(warm - self.pos) } else { n };
-            for k in 0..n {
-                l[k] = bufs[0][at + k] as f64;
-                r[k] = if stereo { bufs[1][at + k] as f64 } else { l[k] };
-            }
-            self.stage.process(&mut l[..n], &mut r[..n], phase);
-            for k in 0..n {
-                bufs[0][at + k] = l[k] as f32;
-                if stereo {
-                    bufs[1][at + k] = r[k] as f32;
-                }
-            }
-            self.pos += n;
+        for (c, stage) in self.stages.iter_mut().enumerate() {
+            output_channel(stage, c, &mut self.head[c], &mut self.body[c], self.pos, end);
         }
+        self.pos = end;
         self.pos >= self.total()
+    }
+
+    /// Processes everything left, one thread per channel on native builds.
+    pub fn run(&mut self) {
+        let (from, to) = (self.pos, self.total());
+        #[cfg(not(target_arch = "wasm32"))]
+        std::thread::scope(|sc| {
+            for (c, ((stage, head), body)) in
+                self.stages.iter_mut().zip(self.head.iter_mut()).zip(self.body.iter_mut()).enumerate()
+            {
+                sc.spawn(move || output_channel(stage, c, head, body, from, to));
+            }
+        });
+        #[cfg(target_arch = "wasm32")]
+        for (c, stage) in self.stages.iter_mut().enumerate() {
+            output_channel(stage, c, &mut self.head[c], &mut self.body[c], from, to);
+        }
+        self.pos = to;
     }
 
     /// Fraction done, 0..1.
@@ -258,13 +292,17 @@ mod tests {
                 while !pre.step(&input, 1000) {}
                 let (head, body) = pre.into_parts();
                 assert_eq!(head[0].len(), pre_latency(&s, sr));
-                let mut out = OutputRender::new(&s.output, sr, head, body);
+                let mut out = OutputRender::new(&s.output, sr, head.clone(), body.clone());
                 let mut steps = 0;
                 while !out.step(777) {
                     steps += 1;
                 }
                 assert!(steps > 10);
                 assert_eq!(out.into_output(), whole, "{channels} ch, {bits} bits");
+                let mut at_once = OutputRender::new(&s.output, sr, head, body);
+                at_once.step(100);
+                at_once.run();
+                assert_eq!(at_once.into_output(), whole, "{channels} ch, {bits} bits, run");
             }
         }
     }

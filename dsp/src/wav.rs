@@ -107,14 +107,17 @@ fn read_fast(
         return None;
     }
     let data = bytes.get(start..start + need)?;
-    let mut channels = vec![Vec::with_capacity(frames); ch];
-    for (i, s) in data.chunks_exact(width).enumerate() {
-        let v = match width {
-            2 => int_to_f32(i16::from_le_bytes([s[0], s[1]]) as i32, 16),
-            3 => int_to_f32(i32::from_le_bytes([0, s[0], s[1], s[2]]) >> 8, 24),
-            _ => f32::from_le_bytes([s[0], s[1], s[2], s[3]]),
-        };
-        channels[i % ch].push(v);
+    let mut channels = vec![vec![0.0f32; frames]; ch];
+    for (c, out) in channels.iter_mut().enumerate() {
+        let src = data[c * width..].chunks(width * ch);
+        match width {
+            2 => out.iter_mut().zip(src).for_each(|(o, s)| *o = int_to_f32(i16::from_le_bytes([s[0], s[1]]) as i32, 16)),
+            3 => out
+                .iter_mut()
+                .zip(src)
+                .for_each(|(o, s)| *o = int_to_f32(i32::from_le_bytes([0, s[0], s[1], s[2]]) >> 8, 24)),
+            _ => out.iter_mut().zip(src).for_each(|(o, s)| *o = f32::from_le_bytes([s[0], s[1], s[2], s[3]])),
+        }
     }
     Some(channels)
 }
@@ -151,23 +154,32 @@ pub fn write_pcm(channels: &[Vec<f32>], sample_rate: u32, bits: u16) -> Vec<u8> 
         bits_per_sample: bits,
         sample_format: hound::SampleFormat::Int,
     };
+    // hound writes the header (WAVE_FORMAT_EXTENSIBLE above 16 bits); the
+    // samples are packed here, and the two chunk sizes patched to match.
+    let mut cur = Cursor::new(Vec::new());
+    hound::WavWriter::new(&mut cur, spec).expect("wav header").finalize().expect("in-memory write");
+    let mut out = cur.into_inner();
+    let header = out.len();
     let frames = channels.first().map_or(0, |c| c.len());
-    let mut cur = Cursor::new(Vec::with_capacity(44 + frames * channels.len() * bits as usize / 8));
-    {
-        let mut w = hound::WavWriter::new(&mut cur, spec).expect("wav header");
-        for i in 0..frames {
-            for c in channels {
-                let q = quantize(c[i], bits);
-                if bits == 16 {
-                    w.write_sample(q as i16).expect("in-memory write");
-                } else {
-                    w.write_sample(q).expect("in-memory write");
-                }
-            }
+    let width = bits as usize / 8;
+    let data = frames * channels.len() * width;
+    out.resize(header + data, 0);
+    let step = width * channels.len();
+    for (c, chan) in channels.iter().enumerate().filter(|_| data > 0) {
+        let dst = out[header + c * width..].chunks_mut(step);
+        for (d, &x) in dst.zip(chan) {
+            let q = quantize(x, bits).to_le_bytes();
+            d[..width].copy_from_slice(&q[..width]);
         }
-        w.finalize().expect("in-memory write");
     }
-    cur.into_inner()
+    // RIFF chunks are word aligned: an odd-sized data chunk gets a pad byte.
+    if data % 2 == 1 {
+        out.push(0);
+    }
+    let riff = (out.len() - 8) as u32;
+    out[4..8].copy_from_slice(&riff.to_le_bytes());
+    out[header - 4..header].copy_from_slice(&(data as u32).to_le_bytes());
+    out
 }
 
 #[cfg(test)]
@@ -276,6 +288,42 @@ mod tests {
             let a = read(cur.get_ref()).unwrap();
             assert_eq!(a.channels, read_slow(cur.get_ref()), "{bits}-bit {ch} ch");
             assert_eq!(a.frames(), 1001);
+        }
+    }
+
+    #[test]
+    fn packed_writer_matches_hound_sample_by_sample() {
+        // The header comes from hound and the samples are packed directly:
+        // the bytes must be what hound writes sample by sample, plus the pad
+        // byte RIFF asks for after an odd-sized chunk.
+        for (ch, frames, bits) in [(2usize, 1001usize, 24u16), (1, 1001, 24), (1, 7, 16), (2, 0, 24), (1, 1, 24)] {
+            let chans: Vec<Vec<f32>> =
+                (0..ch).map(|c| (0..frames).map(|i| ((i * 7 + c) as f32 * 0.37).sin() * 1.01).collect()).collect();
+            let spec = hound::WavSpec {
+                channels: ch as u16,
+                sample_rate: 48_000,
+                bits_per_sample: bits,
+                sample_format: hound::SampleFormat::Int,
+            };
+            let mut cur = Cursor::new(Vec::new());
+            {
+                let mut w = hound::WavWriter::new(&mut cur, spec).unwrap();
+                for i in 0..frames {
+                    for c in &chans {
+                        let q = quantize(c[i], bits);
+                        if bits == 16 { w.write_sample(q as i16) } else { w.write_sample(q) }.unwrap();
+                    }
+                }
+                w.finalize().unwrap();
+            }
+            let mut want = cur.into_inner();
+            if frames * ch * bits as usize / 8 % 2 == 1 {
+                // hound leaves out the RIFF pad byte after an odd-sized chunk.
+                want.push(0);
+                let riff = u32::from_le_bytes(want[4..8].try_into().unwrap()) + 1;
+                want[4..8].copy_from_slice(&riff.to_le_bytes());
+            }
+            assert_eq!(write_pcm(&chans, 48_000, bits), want, "{ch} ch {frames} frames {bits} bits");
         }
     }
 

@@ -199,11 +199,17 @@ impl Output {
 
     /// Applies gain and dither to a segment starting `phase` frames into the period.
     pub fn process(&mut self, l: &mut [f64], r: &mut [f64], phase: usize) {
+        self.process_channel(0, l, phase);
+        self.process_channel(1, r, phase);
+    }
+
+    /// Applies gain and dither to one channel (0 left, 1 right) of a segment.
+    /// The channels are independent: each has its own random source and
+    /// error feedback, and the gain ramp is a function of the position only.
+    pub fn process_channel(&mut self, ch: usize, buf: &mut [f64], phase: usize) {
         if !(self.gain.settled() && self.gain.to == 1.0) {
-            for i in 0..l.len() {
-                let g = self.gain.at(phase + i);
-                l[i] *= g;
-                r[i] *= g;
+            for (i, x) in buf.iter_mut().enumerate() {
+                *x *= self.gain.at(phase + i);
             }
         }
         if !self.dither {
@@ -211,18 +217,16 @@ impl Output {
         }
         let scale = self.scale;
         let top = scale - 1.0;
-        for (ch, buf) in [&mut *l, &mut *r].into_iter().enumerate() {
-            for x in buf.iter_mut() {
-                let d = self.rng[ch].next_tpdf();
-                let v = *x * scale - if self.shaping { self.err[ch] } else { 0.0 };
-                let q = round_fast(v + d);
-                let q = if q > top { top } else if q < -scale { -scale } else { q };
-                if self.shaping {
-                    let e = q - v;
-                    self.err[ch] = if e > 2.0 { 2.0 } else if e < -2.0 { -2.0 } else { e };
-                }
-                *x = q / scale;
+        for x in buf.iter_mut() {
+            let d = self.rng[ch].next_tpdf();
+            let v = *x * scale - if self.shaping { self.err[ch] } else { 0.0 };
+            let q = round_fast(v + d);
+            let q = if q > top { top } else if q < -scale { -scale } else { q };
+            if self.shaping {
+                let e = q - v;
+                self.err[ch] = if e > 2.0 { 2.0 } else if e < -2.0 { -2.0 } else { e };
             }
+            *x = q / scale;
         }
     }
 }

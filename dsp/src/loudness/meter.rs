@@ -298,6 +298,27 @@ pub struct LoudnessReport {
     pub channels: usize,
 }
 
+impl LoudnessReport {
+    /// The report of this programme after a gain of `db` dB. Every loudness
+    /// and peak reading moves by exactly `db` (K-weighting and true-peak
+    /// interpolation are linear, and the relative gates move with the
+    /// programme); loudness range and PLR do not change. The exceptions are
+    /// blocks within `db` of the −70 LUFS absolute gate, which never reach the
+    /// relative gate of a real programme. Silence stays silence.
+    pub fn shifted(&self, db: f64) -> Self {
+        let mv = |v: Option<f64>| v.map(|x| x + db);
+        Self {
+            integrated_lufs: mv(self.integrated_lufs),
+            true_peak_dbtp: mv(self.true_peak_dbtp),
+            sample_peak_dbfs: mv(self.sample_peak_dbfs),
+            max_momentary_lufs: mv(self.max_momentary_lufs),
+            max_short_term_lufs: mv(self.max_short_term_lufs),
+            short_term_curve: self.short_term_curve.iter().map(|v| mv(*v)).collect(),
+            ..self.clone()
+        }
+    }
+}
+
 /// The offline (whole-programme) meter. Results do not depend on how the
 /// programme is split into blocks.
 pub struct Meter {
@@ -402,6 +423,34 @@ impl Meter {
 
     /// Meters the next frames: one slice per channel, all the same length.
     pub fn add(&mut self, planar: &[&[f32]]) {
+        self.add_impl(planar, true);
+    }
+
+    /// Like [`Meter::add`], with the true-peak detectors on a second thread
+    /// alongside the BS.1770 meter (native builds; the result is the same).
+    /// Worth it for long stretches: it starts a thread per call.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn add_parallel(&mut self, planar: &[&[f32]]) {
+        if self.true_peaks.is_empty() {
+            return self.add_impl(planar, true);
+        }
+        let mut tps = std::mem::take(&mut self.true_peaks);
+        std::thread::scope(|sc| {
+            sc.spawn(|| {
+                let mut scratch = vec![0.0f32; CHUNK];
+                for (tp, src) in tps.iter_mut().zip(planar) {
+                    for chunk in src.chunks(CHUNK) {
+                        sanitize(chunk, &mut scratch[..chunk.len()]);
+                        tp.add(&scratch[..chunk.len()]);
+                    }
+                }
+            });
+            self.add_impl(planar, false);
+        });
+        self.true_peaks = tps;
+    }
+
+    fn add_impl(&mut self, planar: &[&[f32]], true_peak: bool) {
         debug_assert_eq!(planar.len(), self.channels);
         let n = planar.iter().map(|c| c.len()).min().unwrap_or(0);
         let mut pos = 0;
@@ -409,7 +458,7 @@ impl Meter {
             let len = (n - pos).min(CHUNK).min(self.until_tick);
             for (c, src) in planar.iter().enumerate().take(self.channels) {
                 sanitize(&src[pos..pos + len], &mut self.scratch[c][..len]);
-                if let Some(tp) = self.true_peaks.get_mut(c) {
+                if let Some(tp) = self.true_peaks.get_mut(c).filter(|_| true_peak) {
                     tp.add(&self.scratch[c][..len]);
                 }
             }
@@ -439,6 +488,13 @@ impl Meter {
             *r = &c[start..end];
         }
         self.add(&refs[..n]);
+    }
+
+    /// [`Meter::add_parallel`] over frames `start..end` of planar owned channels.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn add_channels_parallel(&mut self, channels: &[Vec<f32>], start: usize, end: usize) {
+        let refs: Vec<&[f32]> = channels.iter().take(self.channels).map(|c| &c[start..end]).collect();
+        self.add_parallel(&refs);
     }
 
     /// Integrated loudness so far, LUFS (`None` below the absolute gate).
@@ -724,6 +780,18 @@ mod tests {
         }
         assert_eq!(tp.peak(), reference as f64);
         assert!(tp.peak() > x.iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64);
+    }
+
+    #[test]
+    fn parallel_metering_gives_the_same_report() {
+        let sr = 44_100;
+        let (mut l, r) = (bursts(sr, 7.0, 8), bursts(sr, 7.0, 9));
+        l[5000] = f32::NAN;
+        let whole = analyze(&[l.clone(), r.clone()], sr);
+        let mut m = Meter::new(2, sr).unwrap();
+        m.add_channels_parallel(&[l.clone(), r.clone()], 0, 100_000);
+        m.add_channels_parallel(&[l.clone(), r.clone()], 100_000, l.len());
+        assert_eq!(m.report(), whole);
     }
 
     #[test]
