@@ -15,12 +15,15 @@
 //! chain renders once, output stage included, and the master is metered.
 //!
 //! Before the first full pass, a file of [`PROXY_MIN_S`] or more gets a
-//! proxy search: the same search over a few evenly spaced excerpts (about
-//! [`PROXY_FRACTION`] of the file, each with a second of pre-roll so the
-//! compressor and limiter have settled before it is metered). The excerpts'
-//! loudness change through the chain predicts the whole file's, so the first
-//! full pass starts from the proxy's gain and slope and usually lands in the
-//! window at once: one or two full passes instead of three.
+//! proxy search: the same search over excerpts of the file (about
+//! [`PROXY_FRACTION`] of it). Each excerpt is one 3 s short-term window, with
+//! half a second of pre-roll so the compressor and limiter have settled before
+//! it is metered, and the windows are picked at evenly spaced quantiles of the
+//! input's short-term loudness, so the excerpts hold the file's quiet and loud
+//! passages in their proportions. The excerpts' loudness change through the
+//! chain predicts the whole file's, so the first full pass starts from the
+//! proxy's gain and slope and usually lands in the window at once: one or two
+//! full passes instead of three to five.
 //!
 //! [`MasterJob::run`] (the CLI) uses a second thread in native builds: each
 //! full pass is metered block by block while the chain renders the next
@@ -124,12 +127,13 @@ const EXPECTED_PASSES: usize = 2;
 pub const PROXY_MIN_S: f64 = 30.0;
 /// Share of the file the proxy's excerpts cover (pre-roll included).
 pub const PROXY_FRACTION: f64 = 0.12;
-/// Pre-roll rendered before each excerpt and not metered, s.
-const PROXY_PRE_S: f64 = 1.0;
-/// Metered length of each excerpt (one short-term window), s.
-const PROXY_MEASURED_S: f64 = 3.0;
+/// Pre-roll rendered before each excerpt and not metered (several times the
+/// compressor's and limiter's release), s.
+const PROXY_PRE_S: f64 = 0.5;
+/// Metered length of each excerpt: one short-term window, in 100 ms ticks.
+const PROXY_TICKS: usize = 30;
 /// Fewest and most excerpts.
-const PROXY_EXCERPTS: (usize, usize) = (3, 12);
+const PROXY_EXCERPTS: (usize, usize) = (4, 32);
 
 /// The proxy search's excerpts, concatenated, and its state.
 struct Proxy {
@@ -142,24 +146,41 @@ struct Proxy {
 }
 
 impl Proxy {
-    /// The proxy for `input`, or `None` if the file is too short or the
-    /// excerpts are silent.
-    fn build(input: &[Vec<f32>], sample_rate: u32, settings: Settings, target: Target, input_lufs: f64) -> Option<Self> {
+    /// The proxy for `input` (metered as `report`), or `None` if the file is
+    /// too short or the excerpts are silent.
+    fn build(input: &[Vec<f32>], report: &LoudnessReport, settings: Settings, target: Target) -> Option<Self> {
+        let input_lufs = report.integrated_lufs?;
+        let sample_rate = report.sample_rate;
         let frames = input[0].len();
         let fs = sample_rate as f64;
         let secs = frames as f64 / fs;
         if secs < PROXY_MIN_S {
             return None;
         }
-        let per = PROXY_PRE_S + PROXY_MEASURED_S;
+        // The meter's tick, frames (see `Meter`): curve point k ends at (k + 1) ticks.
+        let tick = (sample_rate as usize + 5) / 10;
+        let (pre, meas) = ((PROXY_PRE_S * fs) as usize, PROXY_TICKS * tick);
+        let per = (pre + meas) as f64 / fs;
         let count = (libm::round(secs * PROXY_FRACTION / per) as usize).clamp(PROXY_EXCERPTS.0, PROXY_EXCERPTS.1);
-        let (pre, meas) = ((PROXY_PRE_S * fs) as usize, (PROXY_MEASURED_S * fs) as usize);
+        // Whole short-term windows inside the file, quietest to loudest.
+        let mut points: Vec<(f64, usize)> = report
+            .short_term_curve
+            .iter()
+            .enumerate()
+            .skip(PROXY_TICKS - 1)
+            .filter_map(|(k, v)| v.filter(|v| *v > -70.0).map(|v| (v, k)))
+            .filter(|&(_, k)| (k + 1) * tick <= frames)
+            .collect();
+        if points.len() < count {
+            return None;
+        }
+        points.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut ends: Vec<usize> = (0..count).map(|i| (points[(2 * i + 1) * points.len() / (2 * count)].1 + 1) * tick).collect();
+        ends.sort_unstable();
         let mut proxy: Vec<Vec<f32>> = vec![Vec::with_capacity(count * (pre + meas)); input.len()];
         let mut measured = Vec::with_capacity(count);
-        for k in 0..count {
-            let centre = (2 * k + 1) * frames / (2 * count);
-            let start = centre.saturating_sub(meas / 2);
-            let end = (start + meas).min(frames);
+        for end in ends {
+            let start = end - meas;
             let from = start.saturating_sub(pre);
             let at = proxy[0].len();
             for (p, c) in proxy.iter_mut().zip(input) {
@@ -401,8 +422,8 @@ impl MasterJob {
                                 self.report.input_lufs,
                                 SearchConfig::default(),
                             ));
-                            if let Some(l) = self.report.input_lufs {
-                                self.proxy = Proxy::build(&self.input, self.sample_rate, self.settings, t, l);
+                            if self.report.input_lufs.is_some() {
+                                self.proxy = Proxy::build(&self.input, &self.report.input_loudness, self.settings, t);
                             }
                         }
                         self.plan();
