@@ -93,8 +93,9 @@ pub struct Progress {
 enum Phase {
     /// Metering the input.
     Input { meter: Meter, pos: usize },
-    /// Rendering a proxy-search pass over the excerpts.
-    Proxy { render: Renderer, settings: Settings, gr_db: Vec<f32> },
+    /// Rendering a proxy-search pass over the excerpts, one after another
+    /// (`render` is excerpt `done.len()`), or all at once natively.
+    Proxy { render: Option<Renderer>, done: Vec<Vec<Vec<f32>>>, settings: Settings, gr_db: Vec<f32> },
     /// Rendering a search pass (without the output stage) or, without a
     /// search, the master.
     Render { render: Renderer, settings: Settings, gr_db: Vec<f32>, search_pass: bool },
@@ -135,10 +136,14 @@ const PROXY_TICKS: usize = 30;
 /// Fewest and most excerpts.
 const PROXY_EXCERPTS: (usize, usize) = (4, 32);
 
-/// The proxy search's excerpts, concatenated, and its state.
+/// The proxy search's excerpts, concatenated, and its state. Each excerpt
+/// is rendered by a chain of its own (from silence, through its pre-roll), so
+/// the excerpts are independent of each other and of their order.
 struct Proxy {
     /// The excerpts, pre-roll included, back to back, planar.
     input: Vec<Vec<f32>>,
+    /// Each excerpt's range within `input`, frames.
+    spans: Vec<(usize, usize)>,
     /// The metered range of each excerpt within `input`, frames.
     measured: Vec<(usize, usize)>,
     /// The search over the excerpts.
@@ -179,6 +184,7 @@ impl Proxy {
         ends.sort_unstable();
         let mut proxy: Vec<Vec<f32>> = vec![Vec::with_capacity(count * (pre + meas)); input.len()];
         let mut measured = Vec::with_capacity(count);
+        let mut spans = Vec::with_capacity(count);
         for end in ends {
             let start = end - meas;
             let from = start.saturating_sub(pre);
@@ -187,6 +193,7 @@ impl Proxy {
                 p.extend_from_slice(&c[from..end]);
             }
             measured.push((at + start - from, at + end - from));
+            spans.push((at, at + end - from));
         }
         let lufs = Self::measure(&proxy, &measured, sample_rate).integrated_lufs?;
         // Aim the excerpts at the loudness change the whole file needs.
@@ -194,7 +201,59 @@ impl Proxy {
         let full_aim = SearchConfig::default().aim_lu;
         let t = Target { lufs: target.lufs + full_aim + (lufs - input_lufs), ceiling_dbtp: target.ceiling_dbtp };
         let search = Search::new(settings, t, Some(lufs), config);
-        Some(Self { input: proxy, measured, search })
+        Some(Self { input: proxy, spans, measured, search })
+    }
+
+    /// Excerpt `k`, planar.
+    fn excerpt(&self, k: usize) -> Vec<&[f32]> {
+        let (a, b) = self.spans[k];
+        self.input.iter().map(|c| &c[a..b]).collect()
+    }
+
+    /// A renderer for excerpt `k` with `settings`.
+    fn renderer(&self, k: usize, settings: &Settings, sample_rate: u32) -> Renderer {
+        let (a, b) = self.spans[k];
+        Renderer::without_output_stage(settings, sample_rate, self.input.len(), b - a)
+    }
+
+    /// Renders every excerpt at once, half of them on a second thread.
+    /// Returns the renders in order and the limiter's per-block readings.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn render_all(&self, settings: &Settings, sample_rate: u32) -> (Vec<Vec<Vec<f32>>>, Vec<f32>) {
+        let one = |k: usize| {
+            let mut r = self.renderer(k, settings, sample_rate);
+            let x = self.excerpt(k);
+            let mut gr = Vec::new();
+            while !r.step(&x, BLOCK) {
+                gr.push(r.meters().limiter_gr_db);
+            }
+            gr.push(r.meters().limiter_gr_db);
+            (r.into_output(), gr)
+        };
+        let n = self.spans.len();
+        let (first, second) = std::thread::scope(|sc| {
+            let h = sc.spawn(|| (n / 2..n).map(one).collect::<Vec<_>>());
+            let first: Vec<_> = (0..n / 2).map(one).collect();
+            (first, h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        });
+        let mut outs = Vec::with_capacity(n);
+        let mut gr_db = Vec::new();
+        for (o, g) in first.into_iter().chain(second) {
+            outs.push(o);
+            gr_db.extend(g);
+        }
+        (outs, gr_db)
+    }
+
+    /// The excerpts' renders back to back (the layout of `input`).
+    fn concat(&self, outs: Vec<Vec<Vec<f32>>>) -> Vec<Vec<f32>> {
+        let mut all = vec![Vec::with_capacity(self.input[0].len()); self.input.len()];
+        for o in outs {
+            for (a, c) in all.iter_mut().zip(o) {
+                a.extend_from_slice(&c);
+            }
+        }
+        all
     }
 
     /// Meters the loudness of the metered ranges of `audio` (the excerpts or their render).
@@ -315,8 +374,8 @@ impl MasterJob {
     fn plan(&mut self) {
         if let Some(p) = &self.proxy {
             if let Some(s) = p.search.next() {
-                let render = Renderer::without_output_stage(&s, self.sample_rate, p.input.len(), p.input[0].len());
-                self.phase = Phase::Proxy { render, settings: s, gr_db: Vec::new() };
+                let render = Some(p.renderer(0, &s, self.sample_rate));
+                self.phase = Phase::Proxy { render, done: Vec::new(), settings: s, gr_db: Vec::new() };
                 return;
             }
             // Proxy done: seed the full search from its best pass.
@@ -429,22 +488,42 @@ impl MasterJob {
                         self.plan();
                     }
                 }
-                Phase::Proxy { render, gr_db, .. } => {
+                Phase::Proxy { render, done, settings, gr_db } => {
                     let p = self.proxy.as_ref().expect("proxy");
-                    let before = render.progress();
-                    let done = render.step(&p.input, BLOCK);
-                    gr_db.push(render.meters().limiter_gr_db);
-                    let k = ((render.progress() - before) * (p.input[0].len() as f64)) as usize;
-                    budget = budget.saturating_sub(BLOCK);
-                    self.work_done += k as u64;
-                    if done {
-                        let Phase::Proxy { render, settings, gr_db } = std::mem::replace(&mut self.phase, Phase::Done)
+                    let n_ex = p.spans.len();
+                    #[cfg(not(target_arch = "wasm32"))]
+                    if self.parallel && done.is_empty() {
+                        let (outs, gr) = p.render_all(settings, self.sample_rate);
+                        *done = outs;
+                        *gr_db = gr;
+                        *render = None;
+                        self.work_done += p.input[0].len() as u64;
+                    }
+                    if let Some(r) = render.as_mut() {
+                        let k = done.len();
+                        let before = r.progress();
+                        let finished = r.step(&p.excerpt(k), BLOCK);
+                        gr_db.push(r.meters().limiter_gr_db);
+                        let (a, b) = p.spans[k];
+                        self.work_done += ((r.progress() - before) * (b - a) as f64) as u64;
+                        budget = budget.saturating_sub(BLOCK);
+                        if finished {
+                            let r = render.take().expect("renderer");
+                            done.push(r.into_output());
+                            if done.len() < n_ex {
+                                *render = Some(p.renderer(done.len(), settings, self.sample_rate));
+                            }
+                        }
+                    }
+                    if done.len() == n_ex {
+                        let Phase::Proxy { done, settings, gr_db, .. } = std::mem::replace(&mut self.phase, Phase::Done)
                         else {
                             unreachable!()
                         };
                         self.proxy_passes += 1;
                         let p = self.proxy.as_mut().expect("proxy");
-                        let rep = Proxy::measure(&render.into_output(), &p.measured, self.sample_rate);
+                        let out = p.concat(done);
+                        let rep = Proxy::measure(&out, &p.measured, self.sample_rate);
                         record(&mut p.search, &settings, &gr_db, &rep);
                         self.plan();
                     }
@@ -702,6 +781,26 @@ mod tests {
                 assert!(near(*a, *b, 1e-6));
             }
         }
+    }
+
+    #[test]
+    fn proxy_search_is_the_same_stepped_and_run() {
+        // A file long enough for the proxy search: `run` (two threads) and
+        // small steps (one thread, as in the browser) give the same master.
+        let sr = 22_050;
+        let n = sr as usize * 40;
+        let env = |i: usize| if (i / sr as usize) % 10 < 4 { 0.15 } else { 0.6 };
+        let l: Vec<f32> = noise(n, 1.0, 21).iter().enumerate().map(|(i, x)| x * env(i)).collect();
+        let r: Vec<f32> = noise(n, 1.0, 22).iter().enumerate().map(|(i, x)| x * env(i)).collect();
+        let t = Some(Target { lufs: -12.0, ceiling_dbtp: -1.0 });
+        let a = MasterJob::new(vec![l.clone(), r.clone()], sr, Settings::default(), t).unwrap().run();
+        let mut job = MasterJob::new(vec![l, r], sr, Settings::default(), t).unwrap();
+        while !job.step(5000).done {}
+        let b = job.into_result();
+        assert!(a.report.target_outcome.as_ref().unwrap().proxy_passes > 0);
+        assert_eq!(a.channels, b.channels);
+        assert_eq!(a.report, b.report);
+        assert!((a.report.output_lufs.unwrap() + 12.0).abs() <= 0.005);
     }
 
     #[test]

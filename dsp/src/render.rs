@@ -74,7 +74,8 @@ impl Renderer {
 
     /// Processes up to `max_frames` more frames of `input` (planar, the channel
     /// count given to `new`). Returns true when the render is complete.
-    pub fn step(&mut self, input: &[Vec<f32>], max_frames: usize) -> bool {
+    pub fn step<C: AsRef<[f32]>>(&mut self, input: &[C], max_frames: usize) -> bool {
+        let input: [&[f32]; 2] = [input[0].as_ref(), input[input.len().min(2) - 1].as_ref()];
         let mut budget = max_frames.max(1);
         while budget > 0 && self.fed < self.total() {
             let n = BLOCK.min(budget).min(self.total() - self.fed);
