@@ -6,10 +6,11 @@
 // - Audio crosses into and out of wasm through buffers the engine preallocates
 //   (lq_input_ptr / lq_output_ptr). Typed-array views onto them are cached and
 //   rebuilt only if wasm memory grows, so nothing is allocated per quantum.
-// - Settings arrive as JSON messages; meters go back at about 30 Hz.
+// - Settings arrive as JSON messages; meters go back at about 30 Hz, with the
+//   output's momentary and short-term loudness (BS.1770, metered in wasm).
 
 const MAX_BLOCK = 128;
-const METERS = 8;
+const METERS = 9;
 
 // UTF-8 encoding (TextEncoder does not exist in AudioWorkletGlobalScope).
 function utf8(str) {
@@ -48,6 +49,7 @@ class LacquerProcessor extends AudioWorkletProcessor {
     this.holdR = 0;
     this.holdIn = 0;
     this.holdGr = 0;
+    this.sourceChannels = 2;
     this.port.onmessage = (e) => this.onMessage(e.data);
   }
 
@@ -86,6 +88,12 @@ class LacquerProcessor extends AudioWorkletProcessor {
     const n = out[0].length;
     this.refreshViews();
     if (input && input.length > 0) {
+      // A mono source is metered as one channel (BS.1770), not as two.
+      const ch = input.length > 1 ? 2 : 1;
+      if (ch !== this.sourceChannels) {
+        this.sourceChannels = ch;
+        this.exports.lq_set_meter_channels(this.engine, ch);
+      }
       this.inL.set(input[0]);
       // Mono sources feed both channels; the chain keeps them identical.
       this.inR.set(input.length > 1 ? input[1] : input[0]);
@@ -103,10 +111,13 @@ class LacquerProcessor extends AudioWorkletProcessor {
     this.holdGr = Math.max(this.holdGr, m[3]);
     this.holdIn = Math.max(this.holdIn, m[6]);
     if (++this.quanta % this.meterEvery === 0) {
+      this.exports.lq_update_loudness(this.engine);
+      const lufs = (v) => (Number.isFinite(v) ? v : null);
       this.port.postMessage({
         type: 'meters',
         peakL: this.holdL, peakR: this.holdR, compGrDb: m[2], limiterGrDb: this.holdGr,
         correlation: m[4], frames: m[5], inPeak: this.holdIn,
+        momentaryLufs: lufs(m[7]), shortTermLufs: lufs(m[8]),
       });
       this.holdL = this.holdR = this.holdGr = this.holdIn = 0;
     }

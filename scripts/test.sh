@@ -7,7 +7,7 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 bash scripts/install.sh
 echo "== cargo test (lacquer-dsp)"
-cargo test -p lacquer-dsp
+cargo test -p lacquer-dsp --features worklet
 echo "== build (trunk + CLI)"
 bash scripts/build.sh
 echo "== end-to-end (headless Chromium)"

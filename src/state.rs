@@ -37,6 +37,10 @@ pub struct LiveMeters {
     pub correlation: f32,
     /// Frames the worklet chain has processed since it was created.
     pub frames: f64,
+    /// Momentary loudness (400 ms) of the chain's output, LUFS; `None` for silence.
+    pub momentary_lufs: Option<f32>,
+    /// Short-term loudness (3 s) of the chain's output, LUFS; `None` for silence.
+    pub short_term_lufs: Option<f32>,
 }
 
 /// Where the export is.
@@ -47,7 +51,14 @@ pub enum ExportState {
     /// Rendering; fraction done and what is happening.
     Running { fraction: f64, phase: String },
     /// Finished; the download's file name and a one-line summary.
-    Done { file_name: String, summary: String },
+    Done {
+        /// The downloaded file's name.
+        file_name: String,
+        /// One line: loudness before and after, gain, time taken.
+        summary: String,
+        /// The master's measurements and how each platform will play it.
+        report: Box<lacquer_dsp::job::MasterReport>,
+    },
 }
 
 /// All of the app's signals.

@@ -12,9 +12,16 @@
 //! 3. Settings arrive as JSON on parameter messages: the worklet writes UTF-8 into
 //!    `lq_settings_buf(engine, len)` and calls `lq_apply_settings(engine, len)`.
 //! 4. Meter readings are read from `lq_meters_ptr(engine)`, `LQ_METERS` f32 values,
-//!    laid out as in [`Meter`].
+//!    laid out as in [`Meter`]. The chain's output is also metered for
+//!    loudness (BS.1770 momentary and short-term) every quantum; the readings
+//!    are computed into the array by `lq_update_loudness`, which the worklet
+//!    calls only when it sends meters (each reading sums a 3 s window).
+//! 5. `lq_set_meter_channels(engine, 1 | 2)` tells the loudness meter whether the
+//!    source is mono (one channel at weight 1, as BS.1770 measures mono) or
+//!    stereo. Both meters are preallocated; switching allocates nothing.
 
 use crate::chain::Master;
+use crate::loudness::meter::LiveMeter;
 use crate::settings::Settings;
 
 /// Meter slots in the array behind `lq_meters_ptr`.
@@ -35,10 +42,14 @@ pub enum Meter {
     Frames = 5,
     /// Input peak of the last quantum, both channels, linear.
     InPeak = 6,
+    /// Momentary loudness (400 ms) of the output, LUFS; −∞ for silence.
+    MomentaryLufs = 7,
+    /// Short-term loudness (3 s) of the output, LUFS; −∞ for silence.
+    ShortTermLufs = 8,
 }
 
 /// Number of meter slots.
-pub const LQ_METERS: usize = 8;
+pub const LQ_METERS: usize = 9;
 
 /// One worklet engine.
 pub struct Engine {
@@ -56,6 +67,10 @@ pub struct Engine {
     meters: [f32; LQ_METERS],
     /// Frames processed.
     frames: u64,
+    /// Loudness meters of the output: mono and stereo.
+    live: [LiveMeter; 2],
+    /// Channels of the source (1 or 2): which live meter runs.
+    live_channels: usize,
 }
 
 /// Creates an engine. Returns null for a sample rate outside 8–192 kHz.
@@ -67,6 +82,9 @@ pub extern "C" fn lq_create(sample_rate: f32, max_block: u32) -> *mut Engine {
     let max_block = max_block as usize;
     let mut master = Master::new(Settings::default());
     master.prepare(sample_rate as f64, max_block);
+    let (Ok(mono), Ok(stereo)) = (LiveMeter::new(1, sample_rate as u32), LiveMeter::new(2, sample_rate as u32)) else {
+        return core::ptr::null_mut();
+    };
     Box::into_raw(Box::new(Engine {
         master,
         max_block,
@@ -75,6 +93,8 @@ pub extern "C" fn lq_create(sample_rate: f32, max_block: u32) -> *mut Engine {
         settings_buf: Vec::new(),
         meters: [0.0; LQ_METERS],
         frames: 0,
+        live: [mono, stereo],
+        live_channels: 2,
     }))
 }
 
@@ -127,6 +147,7 @@ pub unsafe extern "C" fn lq_process(e: *mut Engine, frames: u32) {
     }
     let [l, r] = &mut e.output;
     e.master.process(&mut l[..n], &mut r[..n]);
+    e.live[e.live_channels - 1].process(&l[..n], &r[..n]);
     let m = e.master.meters();
     e.frames += n as u64;
     e.meters[Meter::PeakL as usize] = m.out_peak[0];
@@ -174,7 +195,38 @@ pub unsafe extern "C" fn lq_apply_settings(e: *mut Engine, len: u32) -> i32 {
 /// `e` must be a live engine.
 #[no_mangle]
 pub unsafe extern "C" fn lq_reset(e: *mut Engine) {
-    (*e).master.reset();
+    let e = &mut *e;
+    e.master.reset();
+    e.live.iter_mut().for_each(LiveMeter::reset);
+}
+
+/// Sets the source's channel count for the loudness meter (1: mono, anything
+/// else: stereo) and restarts the meter if it changes. No allocation.
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_set_meter_channels(e: *mut Engine, channels: u32) {
+    let e = &mut *e;
+    let c = if channels == 1 { 1 } else { 2 };
+    if c != e.live_channels {
+        e.live_channels = c;
+        e.live[c - 1].reset();
+    }
+}
+
+/// Computes the momentary and short-term loudness into the meter array. No
+/// allocation; sums a 3 s window, so call it at the meter rate, not per quantum.
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_update_loudness(e: *mut Engine) {
+    let e = &mut *e;
+    let m = &e.live[e.live_channels - 1];
+    let f = |v: Option<f64>| v.map_or(f32::NEG_INFINITY, |x| x as f32);
+    e.meters[Meter::MomentaryLufs as usize] = f(m.momentary_lufs());
+    e.meters[Meter::ShortTermLufs as usize] = f(m.short_term_lufs());
 }
 
 /// Pointer to the meter array (`LQ_METERS` f32).
@@ -193,4 +245,51 @@ pub unsafe extern "C" fn lq_meters_ptr(e: *mut Engine) -> *const f32 {
 #[no_mangle]
 pub unsafe extern "C" fn lq_latency(e: *mut Engine) -> u32 {
     (*e).master.latency_samples() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Drives an engine like the worklet does: 128-frame quanta of a 997 Hz
+    /// sine at `dbfs` in every channel of the source.
+    fn run(channels: u32, dbfs: f64, secs: f64) -> (f32, f32) {
+        let sr = 48_000.0;
+        let e = lq_create(sr, 128);
+        assert!(!e.is_null());
+        let amp = libm::pow(10.0, dbfs / 20.0);
+        let n = (secs * sr as f64) as usize;
+        unsafe {
+            lq_set_meter_channels(e, channels);
+            let (l, r) = (lq_input_ptr(e, 0), lq_input_ptr(e, 1));
+            for q in 0..n / 128 {
+                for i in 0..128 {
+                    let t = (q * 128 + i) as f64 / sr as f64;
+                    let v = (amp * libm::sin(2.0 * core::f64::consts::PI * 997.0 * t)) as f32;
+                    *l.add(i) = v;
+                    *r.add(i) = v;
+                }
+                lq_process(e, 128);
+            }
+            let read = |slot: Meter| *lq_meters_ptr(e).add(slot as usize);
+            lq_update_loudness(e);
+            let out = (read(Meter::MomentaryLufs), read(Meter::ShortTermLufs));
+            lq_reset(e);
+            lq_update_loudness(e);
+            assert_eq!(read(Meter::MomentaryLufs), f32::NEG_INFINITY);
+            lq_destroy(e);
+            out
+        }
+    }
+
+    #[test]
+    fn live_loudness_of_the_output_stereo_and_mono() {
+        // A −20 dBFS sine passes the default chain unchanged (below the
+        // compressor's threshold and the limiter's ceiling): −20 LUFS in both
+        // channels of stereo (EBU Tech 3341 case 1), −23 LUFS as mono.
+        let (m, s) = run(2, -20.0, 4.0);
+        assert!((m + 20.0).abs() < 0.1 && (s + 20.0).abs() < 0.1, "{m} {s}");
+        let (m, s) = run(1, -20.0, 4.0);
+        assert!((m + 23.01).abs() < 0.1 && (s + 23.01).abs() < 0.1, "{m} {s}");
+    }
 }

@@ -2,8 +2,57 @@
 
 use crate::app::{use_engine, use_state};
 use crate::state::ExportState;
+use lacquer_dsp::job::MasterReport;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+
+fn fmt(v: Option<f64>, unit: &str) -> String {
+    v.map_or("—".into(), |v| format!("{v:.1} {unit}"))
+}
+
+/// The master's loudness and how each platform will play it.
+#[component]
+fn Report(report: Box<MasterReport>) -> impl IntoView {
+    let o = &report.output_loudness;
+    let rows = report
+        .platforms
+        .iter()
+        .map(|p| {
+            view! {
+                <tr data-testid="platform-row" data-platform=p.id.clone()>
+                    <td>{p.name.clone()}</td>
+                    <td class="num">{p.target_lufs.map_or("—".into(), |t| format!("{t:.0}"))}</td>
+                    <td class="num" data-gain=format!("{:.2}", p.gain_db)>{format!("{:+.1} dB", p.gain_db)}</td>
+                    <td class="num">{fmt(p.playback_lufs, "LUFS")}</td>
+                    <td class="verdict">{p.verdict.clone()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="report">
+            <div class="figures">
+                <div><span class="k">"Integrated"</span>
+                    <span class="v" data-testid="report-lufs"
+                        data-lufs=o.integrated_lufs.map_or(String::new(), |v| format!("{v:.3}"))>
+                        {fmt(o.integrated_lufs, "LUFS")}</span></div>
+                <div><span class="k">"True peak"</span>
+                    <span class="v" data-testid="report-tp"
+                        data-dbtp=o.true_peak_dbtp.map_or(String::new(), |v| format!("{v:.3}"))>
+                        {fmt(o.true_peak_dbtp, "dBTP")}</span></div>
+                <div><span class="k">"Loudness range"</span>
+                    <span class="v">{format!("{:.1} LU", o.lra_lu)}</span></div>
+                <div><span class="k">"PLR"</span><span class="v">{fmt(o.plr_db, "dB")}</span></div>
+            </div>
+            {report.warning.clone().map(|w| view! { <div class="warning" data-testid="report-warning">{w}</div> })}
+            <table class="platforms">
+                <thead><tr><th>"Platform"</th><th class="num">"Target"</th><th class="num">"Gain"</th>
+                    <th class="num">"Plays at"</th><th>"Verdict"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
 
 /// The export panel with its target, button, progress and result.
 #[component]
@@ -38,11 +87,12 @@ pub fn ExportPanel() -> impl IntoView {
                         <span>{format!("{phase} · {:.0}%", fraction * 100.0)}</span>
                     </div>
                 }.into_any()),
-                ExportState::Done { file_name, summary } => Some(view! {
+                ExportState::Done { file_name, summary, report } => Some(view! {
                     <div class="done" data-testid="export-done">
                         <div class="file">{format!("✓ {file_name}")}</div>
                         <div class="summary">{summary}</div>
                     </div>
+                    <Report report=report/>
                 }.into_any()),
             }}
         </div>

@@ -1,5 +1,6 @@
 //! Live meters measured inside the worklet chain: output peak per channel,
-//! limiter gain reduction and stereo correlation.
+//! momentary and short-term loudness (BS.1770), limiter gain reduction and
+//! stereo correlation.
 
 use crate::app::use_state;
 use leptos::prelude::*;
@@ -17,6 +18,19 @@ fn bar_pct(db: f32) -> f32 {
 
 fn fmt_db(db: f32) -> String {
     if db.is_finite() { format!("{db:.1}") } else { "−∞".into() }
+}
+
+/// Loudness for display: below BS.1770's −70 LUFS absolute gate (silence, or
+/// only the dither's noise floor) reads −∞.
+fn fmt_lufs(v: Option<f32>) -> String {
+    match v {
+        Some(v) if v >= -70.0 => format!("{v:.1} LUFS"),
+        _ => "−∞ LUFS".into(),
+    }
+}
+
+fn lufs_attr(v: Option<f32>) -> String {
+    v.map_or(String::new(), |v| format!("{v:.2}"))
 }
 
 /// One horizontal peak bar.
@@ -51,6 +65,12 @@ pub fn Meters() -> impl IntoView {
             <PeakBar label="R" db=r/>
             <div class="scale"><span>"−60"</span><span>"−40"</span><span>"−20"</span><span>"0 dBFS"</span></div>
             <div class="readouts">
+                <div><span class="k">"Momentary"</span>
+                    <span class="v" data-testid="live-momentary" data-lufs=move || lufs_attr(m.get().momentary_lufs)>
+                        {move || fmt_lufs(m.get().momentary_lufs)}</span></div>
+                <div><span class="k">"Short-term"</span>
+                    <span class="v" data-testid="live-short-term" data-lufs=move || lufs_attr(m.get().short_term_lufs)>
+                        {move || fmt_lufs(m.get().short_term_lufs)}</span></div>
                 <div><span class="k">"Limiter"</span>
                     <span class="v" data-testid="limiter-gr">{move || format!("−{:.1} dB", m.get().limiter_gr_db.max(0.0))}</span></div>
                 <div><span class="k">"Correlation"</span>

@@ -90,7 +90,7 @@ pub(super) async fn run(engine: &Engine, st: AppState) {
         r.input_gain_db,
         (now_ms() - started) / 1000.0
     );
-    st.export.set(ExportState::Done { file_name, summary });
+    st.export.set(ExportState::Done { file_name, summary, report: Box::new(result.report) });
 }
 
 /// Offers `bytes` as a file download.

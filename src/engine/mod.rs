@@ -279,6 +279,8 @@ impl Engine {
                         comp_gr_db: get("compGrDb").unwrap_or(0.0) as f32,
                         correlation: get("correlation").unwrap_or(0.0) as f32,
                         frames: get("frames").unwrap_or(0.0),
+                        momentary_lufs: get("momentaryLufs").map(|v| v as f32),
+                        short_term_lufs: get("shortTermLufs").map(|v| v as f32),
                     });
                     if let Some(inner) = inner_weak.upgrade() {
                         if let Ok(inner) = inner.try_borrow() {

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { serveDir } from '../lib/server.mjs';
 import { launch } from '../lib/browser.mjs';
 import { encodeWav, decodeWav } from '../lib/wav.mjs';
-import { programme } from '../lib/fixtures.mjs';
+import { programme, sine } from '../lib/fixtures.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = path.join(ROOT, 'dist');
@@ -111,7 +111,7 @@ test('load, play through the worklet chain, export: byte-identical to the CLI', 
   const got = path.join(WORK, 'browser-master.wav');
   await download.saveAs(got);
   await page.getByTestId('export-done').waitFor({ timeout: 10_000 });
-  await page.screenshot({ path: path.join(SHOTS, '03-exported.png') });
+  await page.screenshot({ path: path.join(SHOTS, '03-exported.png'), fullPage: true });
 
   const wav = decodeWav(fs.readFileSync(got));
   // Plain PCM, or WAVE_FORMAT_EXTENSIBLE with the PCM sub-format.
@@ -127,12 +127,56 @@ test('load, play through the worklet chain, export: byte-identical to the CLI', 
 
   // The native CLI, same input, default settings.
   const cliOut = path.join(WORK, 'cli-master.wav');
-  execFileSync(CLI, ['master', input, '-o', cliOut], { stdio: 'pipe' });
+  const cliReport = path.join(WORK, 'cli-report.json');
+  execFileSync(CLI, ['master', input, '-o', cliOut, '--report', cliReport], { stdio: 'pipe' });
   const a = fs.readFileSync(got), b = fs.readFileSync(cliOut);
   assert.equal(a.length, b.length, 'same size as the CLI output');
   assert.ok(a.equals(b), `byte-identical to lacquer master (first difference at byte ${a.findIndex((x, i) => x !== b[i])})`);
 
+  // The report the artist sees: the master at −14 LUFS under −1 dBTP, the same
+  // figures the CLI reports, and every platform's playback.
+  const report = JSON.parse(fs.readFileSync(cliReport, 'utf8'));
+  const shownLufs = await page.getByTestId('report-lufs').getAttribute('data-lufs');
+  assert.equal(shownLufs, report.output_lufs.toFixed(3));
+  assert.ok(Math.abs(Number(shownLufs) + 14) <= 0.005, `master at ${shownLufs} LUFS`);
+  const shownTp = Number(await page.getByTestId('report-tp').getAttribute('data-dbtp'));
+  assert.ok(shownTp <= -1, `true peak ${shownTp} dBTP under the ceiling`);
+  const rows = page.getByTestId('platform-row');
+  assert.equal(await rows.count(), report.platforms.length);
+  assert.ok(report.platforms.length >= 11, `${report.platforms.length} platforms`);
+  const spotifyGain = Number(await page.locator('[data-platform=spotify] [data-gain]').getAttribute('data-gain'));
+  assert.ok(Math.abs(spotifyGain) <= 0.01, `Spotify Normal plays a −14 LUFS master as is (gain ${spotifyGain})`);
+
   assert.deepEqual(consoleErrors.filter((e) => !/favicon/.test(e)), [], 'no errors in the console');
+});
+
+test('the worklet meters loudness live, stereo and mono (BS.1770)', async () => {
+  // A 997 Hz sine at −20 dBFS passes the default chain unchanged (below the
+  // compressor's threshold and the limiter's ceiling): −20 LUFS in both
+  // channels of stereo (EBU Tech 3341 case 1), −23 LUFS as mono.
+  const rate = 48_000;
+  for (const [channels, want] of [[2, -20], [1, -23.01]]) {
+    const input = path.join(WORK, `tone-${channels}ch.wav`);
+    fs.writeFileSync(input, encodeWav(sine(rate, 8, 997, -20, channels), rate, 24));
+    await page.getByTestId('file-input').setInputFiles(input);
+    await page.waitForFunction((n) => document.querySelector('[data-testid=file-name]')?.innerText === n,
+      path.basename(input));
+    await page.getByTestId('play').click();
+    // Wait for a full 3 s short-term window of the tone.
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid=worklet-frames]').dataset.frames) > 0 &&
+        document.querySelector('[data-testid=play]').getAttribute('aria-label') === 'Pause',
+      null, { timeout: 10_000 });
+    const start = Date.now();
+    await page.waitForTimeout(3600);
+    const st = Number(await page.getByTestId('live-short-term').getAttribute('data-lufs'));
+    const m = Number(await page.getByTestId('live-momentary').getAttribute('data-lufs'));
+    if (channels === 2) await page.screenshot({ path: path.join(SHOTS, '04-live-loudness.png') });
+    await page.getByTestId('play').click(); // pause
+    assert.ok(Date.now() - start >= 3600);
+    assert.ok(Math.abs(st - want) <= 0.2, `${channels} ch short-term ${st} LUFS, want ${want}`);
+    assert.ok(Math.abs(m - want) <= 0.2, `${channels} ch momentary ${m} LUFS, want ${want}`);
+  }
 });
 
 test('a mono 16-bit file at 48 kHz decodes at its own rate and exports identically', async () => {

@@ -39,3 +39,16 @@ export function programme(sampleRate, seconds, seed = 7) {
   }
   return [L, R];
 }
+
+/** A sine of `freq` Hz with peak level `dbfs` in each of `channels` channels, faded in over 10 ms. */
+export function sine(sampleRate, seconds, freq, dbfs, channels = 2) {
+  const n = Math.round(sampleRate * seconds);
+  const amp = 10 ** (dbfs / 20);
+  const fade = Math.round(sampleRate / 100);
+  const s = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const g = i < fade ? 0.5 - 0.5 * Math.cos(Math.PI * i / fade) : 1;
+    s[i] = g * amp * Math.sin(2 * Math.PI * freq * i / sampleRate);
+  }
+  return Array.from({ length: channels }, () => s.slice());
+}
