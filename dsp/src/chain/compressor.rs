@@ -305,7 +305,6 @@ impl Compressor {
     }
 
     /// Compresses a segment of at most one control period starting `phase` frames in.
-    #[inline(never)]
     pub fn process(&mut self, l: &mut [f64], r: &mut [f64], phase: usize) {
         let wet_off = self.wet.settled() && self.wet.to == 0.0;
         if wet_off {

@@ -238,7 +238,6 @@ impl Eq {
 
     /// Filters a segment of at most one control period that starts `phase` frames
     /// into the period.
-    #[inline(never)]
     pub fn process(&mut self, l: &mut [f64], r: &mut [f64], phase: usize) {
         if self.wet.settled() && self.wet.to == 0.0 {
             return;

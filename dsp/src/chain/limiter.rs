@@ -458,7 +458,6 @@ impl Limiter {
     }
 
     /// Limits a segment of at most one control period starting `phase` frames in.
-    #[inline(never)]
     pub fn process(&mut self, l: &mut [f64], r: &mut [f64], phase: usize) {
         let ceiling = self.ceiling.to;
         // No reconstructed point can exceed (largest |sample| in the window) × Σ|h|.

@@ -198,7 +198,6 @@ impl Output {
     }
 
     /// Applies gain and dither to a segment starting `phase` frames into the period.
-    #[inline(never)]
     pub fn process(&mut self, l: &mut [f64], r: &mut [f64], phase: usize) {
         self.process_channel(0, l, phase);
         self.process_channel(1, r, phase);

@@ -143,7 +143,6 @@ impl Stereo {
     }
 
     /// Processes a segment of at most one control period starting `phase` frames in.
-    #[inline(never)]
     pub fn process(&mut self, l: &mut [f64], r: &mut [f64], phase: usize) {
         let active = !(self.wet.settled() && self.wet.to == 0.0);
         let neutral = self.side_gain.settled()
