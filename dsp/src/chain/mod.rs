@@ -239,15 +239,20 @@ impl Master {
         let mut dry_l = [0.0f64; CONTROL_PERIOD];
         let mut dry_r = [0.0f64; CONTROL_PERIOD];
         let ring = self.dry[0].len();
+        // The dry path is read only while `amount` is below 100 % (it is always
+        // written, so it is ready when the amount moves).
+        let wet_only = self.amount.settled() && self.amount.to == 1.0;
+        let mut p = self.dry_pos;
         for k in 0..n {
             let (a, b) = (sanitize(left[k]) as f64, sanitize(right[k]) as f64);
             // Dry path, delayed by the chain's latency.
-            let p = self.dry_pos;
-            dry_l[k] = self.dry[0][p];
-            dry_r[k] = self.dry[1][p];
+            if !wet_only {
+                dry_l[k] = self.dry[0][p];
+                dry_r[k] = self.dry[1][p];
+            }
             self.dry[0][p] = a;
             self.dry[1][p] = b;
-            self.dry_pos = if p + 1 == ring { 0 } else { p + 1 };
+            p = if p + 1 == ring { 0 } else { p + 1 };
             let g = self.input_gain.at(phase + k);
             let (mut a, mut b) = (a * g, b * g);
             if self.dc_on {
@@ -257,6 +262,7 @@ impl Master {
             l[k] = a;
             r[k] = b;
         }
+        self.dry_pos = p;
         self.dc[0].flush();
         self.dc[1].flush();
         let (l, r) = (&mut l[..n], &mut r[..n]);
@@ -264,7 +270,7 @@ impl Master {
         self.comp.process(l, r, phase);
         self.stereo.process(l, r, phase);
         self.limiter.process(l, r, phase);
-        if !(self.amount.settled() && self.amount.to == 1.0) {
+        if !wet_only {
             for k in 0..n {
                 let w = self.amount.at(phase + k);
                 l[k] = dry_l[k] + (l[k] - dry_l[k]) * w;

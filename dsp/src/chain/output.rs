@@ -216,6 +216,8 @@ impl Output {
             return;
         }
         let scale = self.scale;
+        // `scale` is a power of two, so multiplying by its reciprocal is exact.
+        let inv = 1.0 / scale;
         let top = scale - 1.0;
         for x in buf.iter_mut() {
             let d = self.rng[ch].next_tpdf();
@@ -226,7 +228,7 @@ impl Output {
                 let e = q - v;
                 self.err[ch] = if e > 2.0 { 2.0 } else if e < -2.0 { -2.0 } else { e };
             }
-            *x = q / scale;
+            *x = q * inv;
         }
     }
 }
