@@ -1,7 +1,7 @@
 //! The page: header, file loading, transport, meters and export.
 
 use crate::components::{
-    drop_zone::DropZone, error_banner::ErrorBanner, export_panel::ExportPanel,
+    drop_zone::DropZone, error_banner::ErrorBanner, export_panel::{ExportPanel, MasterReportCard},
     file_card::FileCard, meters::Meters, transport::Transport,
 };
 use crate::engine::Engine;
@@ -49,6 +49,7 @@ pub fn App() -> impl IntoView {
                     <section class="deck">
                         <FileCard/>
                         <Transport/>
+                        <MasterReportCard/>
                     </section>
                     <section class="side">
                         <Meters/>

@@ -10,7 +10,23 @@ fn fmt(v: Option<f64>, unit: &str) -> String {
     v.map_or("—".into(), |v| format!("{v:.1} {unit}"))
 }
 
-/// The master's loudness and how each platform will play it.
+/// The master's loudness and how each platform will play it (shown once an
+/// export has finished).
+#[component]
+pub fn MasterReportCard() -> impl IntoView {
+    let state = use_state();
+    move || match state.export.get() {
+        ExportState::Done { report, .. } => Some(view! {
+            <div class="card master-report" data-testid="master-report">
+                <h2>"Master"</h2>
+                <Report report=report/>
+            </div>
+        }),
+        _ => None,
+    }
+}
+
+/// The report's figures, warning and platform table.
 #[component]
 fn Report(report: Box<MasterReport>) -> impl IntoView {
     let o = &report.output_loudness;
@@ -87,12 +103,11 @@ pub fn ExportPanel() -> impl IntoView {
                         <span>{format!("{phase} · {:.0}%", fraction * 100.0)}</span>
                     </div>
                 }.into_any()),
-                ExportState::Done { file_name, summary, report } => Some(view! {
+                ExportState::Done { file_name, summary, .. } => Some(view! {
                     <div class="done" data-testid="export-done">
                         <div class="file">{format!("✓ {file_name}")}</div>
                         <div class="summary">{summary}</div>
                     </div>
-                    <Report report=report/>
                 }.into_any()),
             }}
         </div>
