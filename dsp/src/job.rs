@@ -712,16 +712,8 @@ fn record(search: &mut Search, settings: &Settings, gr_db: &[f32], rep: &Loudnes
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_signals::noise;
 
-    fn noise(n: usize, amp: f32, seed: u32) -> Vec<f32> {
-        let mut s = seed;
-        (0..n)
-            .map(|_| {
-                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                ((s >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0) * amp
-            })
-            .collect()
-    }
 
     #[test]
     fn step_sizes_do_not_change_the_result() {

@@ -31,6 +31,8 @@ pub mod loudness;
 pub mod probe;
 pub mod render;
 pub mod settings;
+#[cfg(test)]
+mod test_signals;
 pub mod wav;
 
 pub use chain::Master;

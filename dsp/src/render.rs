@@ -266,14 +266,7 @@ mod tests {
     use super::*;
 
     fn noise(n: usize, amp: f32, seed: u32) -> Vec<f32> {
-        let mut s = seed;
-        (0..n)
-            .map(|i| {
-                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                let burst = if (i / 3000) % 3 == 0 { 4.0 } else { 1.0 };
-                ((s >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0) * amp * burst
-            })
-            .collect()
+        crate::test_signals::noise_bursts(n, amp, seed, 4.0)
     }
 
     #[test]
