@@ -418,13 +418,15 @@ impl Limiter {
             let pts = [self.prev_q3[ch], x0, q[0], q[1], q[2], x1];
             // Refine the largest point (the parabola adds well under 12 %, so
             // points further below the ceiling need no refinement).
-            let mut jm = 1;
+            // Branch-free arg-max (the winner is data-dependent, so branches
+            // would mispredict): the first of equal maxima wins, as in a scan.
+            let mags = [pts[1].abs(), pts[2].abs(), pts[3].abs(), pts[4].abs()];
+            let (mut jm, mut top) = (1usize, mags[0]);
             for j in 2..5 {
-                if pts[j].abs() > pts[jm].abs() {
-                    jm = j;
-                }
+                let better = mags[j - 1] > top;
+                jm = if better { j } else { jm };
+                top = if better { mags[j - 1] } else { top };
             }
-            let top = pts[jm].abs();
             peak = max2(peak, if top * 1.12 > ceiling { refine(pts[jm - 1], pts[jm], pts[jm + 1]) } else { top });
             self.prev_q3[ch] = q[2];
         }
