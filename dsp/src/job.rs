@@ -6,13 +6,13 @@
 //! deterministic measurements (see [`crate::loudness::target`]).
 //!
 //! With a target, each search pass renders the chain without its output stage
-//! and is metered in full. The chosen pass then goes through the output stage
-//! once, with the output gain that trims it to the target ([`OutputRender`]:
-//! the same samples a full render with the final settings gives); the
-//! master's report is the pass's, moved by the trim
-//! ([`LoudnessReport::shifted`]: exact for a gain, leaving out only the
-//! dither's own noise, about 140 dB down at 24 bits). Without a target the
-//! chain renders once, output stage included, and the master is metered.
+//! and is metered for integrated loudness and true peak (loudness alone when
+//! the chain's true-peak limiter bounds the peaks). The chosen pass then goes
+//! through the output stage once, with the output gain that trims it to the
+//! target ([`OutputRender`]: the same samples a full render with the final
+//! settings gives). Without a target the chain renders once, output stage
+//! included. Either way the master itself is metered in full for the report:
+//! what the artist reads is measured on what they download.
 //!
 //! Before the first full pass, a file of [`PROXY_MIN_S`] or more gets a
 //! proxy search: the same search over excerpts of the file (about
@@ -101,8 +101,8 @@ enum Phase {
     Render { render: Renderer, settings: Settings, gr_db: Vec<f32>, search_pass: bool },
     /// Metering a rendered search pass (light meter) or the master (full meter).
     Measure { rendered: Rendered, meter: Meter, pos: usize, search_pass: bool },
-    /// Running the output stage over the chosen search pass (with its report).
-    Output { render: OutputRender, settings: Settings, report: LoudnessReport },
+    /// Running the output stage over the chosen search pass.
+    Output { render: OutputRender, settings: Settings },
     /// Finished.
     Done,
 }
@@ -117,8 +117,6 @@ struct Rendered {
     settings: Settings,
     /// Per-block limiter gain reduction, dB.
     gr_db: Vec<f32>,
-    /// Its measurement, once metered.
-    report: Option<LoudnessReport>,
 }
 
 /// Passes the progress bar expects the search to take before it knows better.
@@ -352,9 +350,21 @@ impl MasterJob {
         self.input[0].len()
     }
 
-    /// The meter for a render (in full: the chosen pass's report becomes the master's).
-    fn meter(&self) -> Meter {
-        match Meter::new(self.input.len(), self.sample_rate) {
+    /// The meter for a render: in full for the master; for a search pass,
+    /// integrated loudness and true peak, or loudness alone when the chain's
+    /// true-peak limiter bounds the peaks (on, at 100 % amount; the master's
+    /// true peak is still measured).
+    fn meter(&self, full: bool, settings: &Settings) -> Meter {
+        let (ch, sr) = (self.input.len(), self.sample_rate);
+        let limited = !settings.limiter.bypass && settings.amount_pct >= 100.0;
+        let m = if full {
+            Meter::new(ch, sr)
+        } else if limited {
+            Meter::loudness_only(ch, sr)
+        } else {
+            Meter::with_mode(ch, sr, false)
+        };
+        match m {
             Ok(m) => m,
             Err(_) => unreachable!("channels and rate validated in new"),
         }
@@ -397,8 +407,7 @@ impl MasterJob {
             // The chosen pass, through the output stage with the trim.
             Some(k) => {
                 let render = OutputRender::new(&final_settings.output, self.sample_rate, k.head, k.out);
-                let report = k.report.expect("a kept pass is metered");
-                self.phase = Phase::Output { render, settings: final_settings, report };
+                self.phase = Phase::Output { render, settings: final_settings };
             }
             // No search, or nothing to search (silence): one plain render.
             None => self.start_render(final_settings, false),
@@ -543,8 +552,8 @@ impl MasterJob {
                         };
                         self.passes += 1;
                         let (head, out) = render.into_parts();
-                        let meter = self.meter();
-                        let rendered = Rendered { head, out, settings, gr_db, report: None };
+                        let meter = self.meter(!search_pass, &settings);
+                        let rendered = Rendered { head, out, settings, gr_db };
                         self.phase = Phase::Measure { rendered, meter, pos: 0, search_pass };
                     }
                 }
@@ -560,13 +569,13 @@ impl MasterJob {
                     budget = budget.saturating_sub(BLOCK);
                     self.work_done += k as u64;
                     if done {
-                        let Phase::Output { render, settings, report } =
-                            std::mem::replace(&mut self.phase, Phase::Done)
+                        let Phase::Output { render, settings } = std::mem::replace(&mut self.phase, Phase::Done)
                         else {
                             unreachable!()
                         };
-                        let rep = report.shifted(settings.output.gain_db as f64);
-                        self.finish(render.into_output(), settings, rep);
+                        let meter = self.meter(true, &settings);
+                        let rendered = Rendered { head: Vec::new(), out: render.into_output(), settings, gr_db: Vec::new() };
+                        self.phase = Phase::Measure { rendered, meter, pos: 0, search_pass: false };
                     }
                 }
                 Phase::Measure { rendered, meter, pos, .. } => {
@@ -618,7 +627,7 @@ impl MasterJob {
         else {
             unreachable!()
         };
-        let mut meter = self.meter();
+        let mut meter = self.meter(!search_pass, &settings);
         let input = &self.input;
         std::thread::scope(|sc| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<f32>>>(16);
@@ -653,16 +662,15 @@ impl MasterJob {
         self.passes += 1;
         self.work_done += 2 * self.frames() as u64;
         let (head, out) = render.into_parts();
-        self.measured_done(Rendered { head, out, settings, gr_db, report: None }, meter.report(), search_pass);
+        self.measured_done(Rendered { head, out, settings, gr_db }, meter.report(), search_pass);
     }
 
     /// A search pass has been rendered and measured.
-    fn measured(&mut self, mut pass: Rendered, rep: LoudnessReport) {
+    fn measured(&mut self, pass: Rendered, rep: LoudnessReport) {
         let search = self.search.as_mut().expect("searching");
         record(search, &pass.settings, &pass.gr_db, &rep);
         let idx = search.passes() - 1;
         if search.best() == Some(idx) {
-            pass.report = Some(rep);
             self.kept = Some(pass);
         }
         self.plan();
@@ -758,8 +766,7 @@ mod tests {
             assert!(r.output_loudness.true_peak_dbtp.unwrap() <= -1.0);
             let o = r.target_outcome.as_ref().unwrap();
             assert_eq!(o.reached_lufs, r.output_lufs);
-            // The report (the chosen pass's, moved by the trim) is what the
-            // master measures.
+            // The report is what the master measures.
             let m = crate::loudness::meter::analyze(&res.channels, sr);
             let near = |a: Option<f64>, b: Option<f64>, tol: f64| (a.unwrap() - b.unwrap()).abs() <= tol;
             let got = &r.output_loudness;

@@ -298,27 +298,6 @@ pub struct LoudnessReport {
     pub channels: usize,
 }
 
-impl LoudnessReport {
-    /// The report of this programme after a gain of `db` dB. Every loudness
-    /// and peak reading moves by exactly `db` (K-weighting and true-peak
-    /// interpolation are linear, and the relative gates move with the
-    /// programme); loudness range and PLR do not change. The exceptions are
-    /// blocks within `db` of the −70 LUFS absolute gate, which never reach the
-    /// relative gate of a real programme. Silence stays silence.
-    pub fn shifted(&self, db: f64) -> Self {
-        let mv = |v: Option<f64>| v.map(|x| x + db);
-        Self {
-            integrated_lufs: mv(self.integrated_lufs),
-            true_peak_dbtp: mv(self.true_peak_dbtp),
-            sample_peak_dbfs: mv(self.sample_peak_dbfs),
-            max_momentary_lufs: mv(self.max_momentary_lufs),
-            max_short_term_lufs: mv(self.max_short_term_lufs),
-            short_term_curve: self.short_term_curve.iter().map(|v| mv(*v)).collect(),
-            ..self.clone()
-        }
-    }
-}
-
 /// The offline (whole-programme) meter. Results do not depend on how the
 /// programme is split into blocks.
 pub struct Meter {
