@@ -94,7 +94,7 @@ enum Phase {
     /// Metering the input.
     Input { meter: Meter, pos: usize },
     /// Rendering a proxy-search pass over the excerpts, one after another
-    /// (`render` is excerpt `done.len()`), or all at once natively.
+    /// (`render`, once started, is excerpt `done.len()`), or all at once natively.
     Proxy { render: Option<Renderer>, done: Vec<Vec<Vec<f32>>>, settings: Settings, gr_db: Vec<f32> },
     /// Rendering a search pass (without the output stage) or, without a
     /// search, the master.
@@ -384,8 +384,7 @@ impl MasterJob {
     fn plan(&mut self) {
         if let Some(p) = &self.proxy {
             if let Some(s) = p.search.next() {
-                let render = Some(p.renderer(0, &s, self.sample_rate));
-                self.phase = Phase::Proxy { render, done: Vec::new(), settings: s, gr_db: Vec::new() };
+                self.phase = Phase::Proxy { render: None, done: Vec::new(), settings: s, gr_db: Vec::new() };
                 return;
             }
             // Proxy done: seed the full search from its best pass.
@@ -505,11 +504,11 @@ impl MasterJob {
                         let (outs, gr) = p.render_all(settings, self.sample_rate);
                         *done = outs;
                         *gr_db = gr;
-                        *render = None;
                         self.work_done += p.input[0].len() as u64;
                     }
-                    if let Some(r) = render.as_mut() {
+                    if done.len() < n_ex {
                         let k = done.len();
+                        let r = render.get_or_insert_with(|| p.renderer(k, settings, self.sample_rate));
                         let before = r.progress();
                         let finished = r.step(&p.excerpt(k), BLOCK);
                         gr_db.push(r.meters().limiter_gr_db);
@@ -517,11 +516,7 @@ impl MasterJob {
                         self.work_done += ((r.progress() - before) * (b - a) as f64) as u64;
                         budget = budget.saturating_sub(BLOCK);
                         if finished {
-                            let r = render.take().expect("renderer");
-                            done.push(r.into_output());
-                            if done.len() < n_ex {
-                                *render = Some(p.renderer(done.len(), settings, self.sample_rate));
-                            }
+                            done.push(render.take().expect("renderer").into_output());
                         }
                     }
                     if done.len() == n_ex {

@@ -103,7 +103,7 @@ fn read_fast(
     let need = frames.checked_mul(ch)?.checked_mul(width)?;
     // Only when the samples fill the chunk exactly (no padding to wider
     // containers) and the file holds all of them.
-    if size / width.max(1) / ch != frames || size < need || size - need >= width * ch {
+    if size / width / ch != frames || size < need || size - need >= width * ch {
         return None;
     }
     let data = bytes.get(start..start + need)?;
