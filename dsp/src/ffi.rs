@@ -69,7 +69,8 @@ pub struct Engine {
     frames: u64,
     /// Loudness meters of the output: mono and stereo.
     live: [LiveMeter; 2],
-    /// Channels of the source (1 or 2): which live meter runs.
+    /// Channels of the source (1 or 2): which live meter runs; 0 when the
+    /// loudness meter is off.
     live_channels: usize,
 }
 
@@ -147,7 +148,9 @@ pub unsafe extern "C" fn lq_process(e: *mut Engine, frames: u32) {
     }
     let [l, r] = &mut e.output;
     e.master.process(&mut l[..n], &mut r[..n]);
-    e.live[e.live_channels - 1].process(&l[..n], &r[..n]);
+    if let Some(m) = e.live_channels.checked_sub(1).and_then(|i| e.live.get_mut(i)) {
+        m.process(&l[..n], &r[..n]);
+    }
     let m = e.master.meters();
     e.frames += n as u64;
     e.meters[Meter::PeakL as usize] = m.out_peak[0];
@@ -200,18 +203,21 @@ pub unsafe extern "C" fn lq_reset(e: *mut Engine) {
     e.live.iter_mut().for_each(LiveMeter::reset);
 }
 
-/// Sets the source's channel count for the loudness meter (1: mono, anything
-/// else: stereo) and restarts the meter if it changes. No allocation.
+/// Sets the source's channel count for the loudness meter (1: mono, 2 or
+/// more: stereo; 0 switches the loudness meter off, for a host that does not
+/// show it) and restarts the meter if it changes. No allocation.
 ///
 /// # Safety
 /// `e` must be a live engine.
 #[no_mangle]
 pub unsafe extern "C" fn lq_set_meter_channels(e: *mut Engine, channels: u32) {
     let e = &mut *e;
-    let c = if channels == 1 { 1 } else { 2 };
+    let c = (channels as usize).min(2);
     if c != e.live_channels {
         e.live_channels = c;
-        e.live[c - 1].reset();
+        if let Some(m) = c.checked_sub(1).and_then(|i| e.live.get_mut(i)) {
+            m.reset();
+        }
     }
 }
 
@@ -223,10 +229,13 @@ pub unsafe extern "C" fn lq_set_meter_channels(e: *mut Engine, channels: u32) {
 #[no_mangle]
 pub unsafe extern "C" fn lq_update_loudness(e: *mut Engine) {
     let e = &mut *e;
-    let m = &e.live[e.live_channels - 1];
     let f = |v: Option<f64>| v.map_or(f32::NEG_INFINITY, |x| x as f32);
-    e.meters[Meter::MomentaryLufs as usize] = f(m.momentary_lufs());
-    e.meters[Meter::ShortTermLufs as usize] = f(m.short_term_lufs());
+    let (m, s) = match e.live_channels.checked_sub(1).and_then(|i| e.live.get(i)) {
+        Some(m) => (m.momentary_lufs(), m.short_term_lufs()),
+        None => (None, None),
+    };
+    e.meters[Meter::MomentaryLufs as usize] = f(m);
+    e.meters[Meter::ShortTermLufs as usize] = f(s);
 }
 
 /// Pointer to the meter array (`LQ_METERS` f32).
@@ -291,5 +300,8 @@ mod tests {
         assert!((m + 20.0).abs() < 0.1 && (s + 20.0).abs() < 0.1, "{m} {s}");
         let (m, s) = run(1, -20.0, 4.0);
         assert!((m + 23.01).abs() < 0.1 && (s + 23.01).abs() < 0.1, "{m} {s}");
+        // Switched off, the meter reads nothing.
+        let (m, s) = run(0, -20.0, 4.0);
+        assert_eq!((m, s), (f32::NEG_INFINITY, f32::NEG_INFINITY));
     }
 }

@@ -99,6 +99,20 @@ impl XorShift32 {
     }
 }
 
+/// Rounds `v` (in LSB units) to the nearest step, clamped to the word's range
+/// `-scale..=top`.
+#[inline(always)]
+fn quantise(v: f64, top: f64, scale: f64) -> f64 {
+    let q = round_fast(v);
+    if q > top {
+        top
+    } else if q < -scale {
+        -scale
+    } else {
+        q
+    }
+}
+
 /// The output stage (gain and dither; the DC blocker is applied by the chain at
 /// its input).
 pub struct Output {
@@ -198,20 +212,46 @@ impl Output {
     }
 
     /// Applies gain and dither to a segment starting `phase` frames into the period.
+    /// Gives exactly what [`Output::process_channel`] gives for each channel; the
+    /// two channels run in one loop so that their random sources (each a serial
+    /// chain of shifts) overlap.
     pub fn process(&mut self, l: &mut [f64], r: &mut [f64], phase: usize) {
-        self.process_channel(0, l, phase);
-        self.process_channel(1, r, phase);
+        if self.shaping || l.len() != r.len() {
+            self.process_channel(0, l, phase);
+            self.process_channel(1, r, phase);
+            return;
+        }
+        self.apply_gain(l, phase);
+        self.apply_gain(r, phase);
+        if !self.dither {
+            return;
+        }
+        let scale = self.scale;
+        let inv = 1.0 / scale;
+        let top = scale - 1.0;
+        let [mut gl, mut gr] = self.rng;
+        for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+            *a = quantise(*a * scale + gl.next_tpdf(), top, scale) * inv;
+            *b = quantise(*b * scale + gr.next_tpdf(), top, scale) * inv;
+        }
+        self.rng = [gl, gr];
+    }
+
+    /// Applies the (ramped) output gain to one channel of a segment.
+    #[inline(always)]
+    fn apply_gain(&self, buf: &mut [f64], phase: usize) {
+        if !(self.gain.settled() && self.gain.to == 1.0) {
+            for (i, x) in buf.iter_mut().enumerate() {
+                *x *= self.gain.at(phase + i);
+            }
+        }
     }
 
     /// Applies gain and dither to one channel (0 left, 1 right) of a segment.
     /// The channels are independent: each has its own random source and
     /// error feedback, and the gain ramp is a function of the position only.
     pub fn process_channel(&mut self, ch: usize, buf: &mut [f64], phase: usize) {
-        if !(self.gain.settled() && self.gain.to == 1.0) {
-            for (i, x) in buf.iter_mut().enumerate() {
-                *x *= self.gain.at(phase + i);
-            }
-        }
+        self.apply_gain(buf, phase);
         if !self.dither {
             return;
         }
@@ -222,8 +262,7 @@ impl Output {
         for x in buf.iter_mut() {
             let d = self.rng[ch].next_tpdf();
             let v = *x * scale - if self.shaping { self.err[ch] } else { 0.0 };
-            let q = round_fast(v + d);
-            let q = if q > top { top } else if q < -scale { -scale } else { q };
+            let q = quantise(v + d, top, scale);
             if self.shaping {
                 let e = q - v;
                 self.err[ch] = if e > 2.0 { 2.0 } else if e < -2.0 { -2.0 } else { e };
