@@ -96,8 +96,10 @@ impl Band {
         if 2.0 * over <= -w {
             0.0
         } else if w > 0.0 && 2.0 * over.abs() <= w {
+            // 1/(2w) does not depend on the level, so it is off the
+            // detector's dependency path.
             let z = over + w / 2.0;
-            -s * z * z / (2.0 * w)
+            (-s * z * z) * (0.5 / w)
         } else {
             -s * over
         }

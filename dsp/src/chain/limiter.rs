@@ -26,7 +26,8 @@
 //! The lookahead is fixed when the limiter is prepared, because it sets the
 //! latency; every other parameter is smoothed.
 
-use super::biquad::{Coefs, State};
+use super::biquad::{Coefs, PairCoefs, PairState};
+use super::lanes::F64x2;
 use super::util::{db_to_lin, flush, max2, min2, one_pole_coef, Smoothed, CONTROL_PERIOD, SMOOTH_MS};
 use crate::settings::LimiterSettings;
 
@@ -190,10 +191,12 @@ pub struct Limiter {
     raw: [Vec<f64>; 2],
     /// Band-limit low-pass sections.
     band: [Coefs; BAND_SECTIONS],
+    /// The same coefficients in both lanes.
+    band_pair: [PairCoefs; BAND_SECTIONS],
     /// Band-limit group delay compensated in the latency, frames.
     band_delay: usize,
-    /// Band-limit states, per channel and section.
-    band_st: [[State; BAND_SECTIONS]; 2],
+    /// Band-limit states, per section (left and right in the two lanes).
+    band_st: [PairState; BAND_SECTIONS],
     /// Settings at the last control update (skips the update while unchanged).
     last: Option<LimiterSettings>,
     /// True when every smoothed parameter has reached its target.
@@ -250,8 +253,9 @@ impl Limiter {
             gr_gain: 1.0,
             raw: [Vec::new(), Vec::new()],
             band: [Coefs::IDENTITY; BAND_SECTIONS],
+            band_pair: [PairCoefs::from(Coefs::IDENTITY); BAND_SECTIONS],
             band_delay: 0,
-            band_st: [[State::default(); BAND_SECTIONS]; 2],
+            band_st: [PairState::default(); BAND_SECTIONS],
         }
     }
 
@@ -269,6 +273,7 @@ impl Limiter {
         for (c, q) in self.band.iter_mut().zip(BUTTER6_Q) {
             *c = Coefs::lowpass(BAND_LIMIT * fs, q, fs);
         }
+        self.band_pair = self.band.map(PairCoefs::from);
         self.band_delay = self.band_group_delay();
         // History covers the interpolator window, the lookahead and the band delay.
         self.hist_len = (self.lookahead + TAPS + FIR_AHEAD + self.band_delay + 2).next_power_of_two();
@@ -305,7 +310,7 @@ impl Limiter {
         self.sustain_db = 0.0;
         self.min_gain = 1.0;
         self.gr_gain = 1.0;
-        self.band_st = [[State::default(); BAND_SECTIONS]; 2];
+        self.band_st = [PairState::default(); BAND_SECTIONS];
         self.update_release();
     }
 
@@ -470,14 +475,19 @@ impl Limiter {
         let raw_delay = delay + self.band_delay;
         let hl = self.hist_len;
         let ring = self.avg_ring.len();
+        // Local copies, so the filter state stays in registers.
+        let band = self.band_pair;
+        let mut band_st = self.band_st;
         for i in 0..l.len() {
-            let (mut a, mut b) = (l[i], r[i]);
+            let (a, b) = (l[i], r[i]);
             self.raw[0][self.pos] = a;
             self.raw[1][self.pos] = b;
-            for k in 0..BAND_SECTIONS {
-                a = self.band_st[0][k].tick(&self.band[k], a);
-                b = self.band_st[1][k].tick(&self.band[k], b);
+            // Both channels through the band limit at once, in two lanes.
+            let mut v = F64x2::new(a, b);
+            for (st, c) in band_st.iter_mut().zip(&band) {
+                v = st.tick(c, v);
             }
+            let (a, b) = v.split();
             l[i] = a;
             r[i] = b;
             let p = self.pos;
@@ -547,14 +557,15 @@ impl Limiter {
             }
             self.pos = (p + 1) & (hl - 1);
         }
-        for st in self.band_st.iter_mut().flatten() {
+        for st in &mut band_st {
             st.flush();
         }
+        self.band_st = band_st;
     }
 
     /// True when no filter state is subnormal.
     pub fn state_is_clean(&self) -> bool {
-        self.band_st.iter().flatten().all(State::is_clean)
+        self.band_st.iter().all(PairState::is_clean)
     }
 }
 

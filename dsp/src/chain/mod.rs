@@ -21,6 +21,7 @@ pub mod biquad;
 pub mod compressor;
 pub mod crossover;
 pub mod eq;
+pub mod lanes;
 pub mod limiter;
 pub mod output;
 pub mod stereo;
