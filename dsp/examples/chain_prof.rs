@@ -6,7 +6,7 @@
 //!     target/release/examples/chain_prof 60
 //!     valgrind --tool=callgrind target/release/examples/chain_prof 5
 //!
-//! `ABL=comp|schp|peak|eq|dither|dc|stereo` changes one setting (bypass, no
+//! `ABL=comp|schp|peak|eq|dither|dc|stereo|lim|hot` changes one setting (bypass, no
 //! side-chain high-pass, peak detection, ...) to see what a module costs.
 use lacquer_dsp::{Master, Settings};
 fn main() {
@@ -33,6 +33,7 @@ fn main() {
         "dc" => st.output.dc_remove = false,
         "stereo" => st.stereo.bypass = true,
         "lim" => st.limiter.bypass = true,
+        "hot" => st.limiter.ceiling_dbtp = -6.0,
         _ => {}
     }
     if let Ok(module) = std::env::var("MODULE") {

@@ -115,6 +115,92 @@ fn refine(a: f64, b: f64, c: f64) -> f64 {
     b
 }
 
+/// Peak (both channels) of the interval between the window's samples
+/// `FIR_AHEAD − 1` and `FIR_AHEAD` (the window is the last `TAPS` frames of the
+/// detector history), reconstructed at 4× and refined by a parabola.
+/// `prev_q3` holds each channel's point at n − 1/4 of the previous interval and
+/// is updated.
+#[inline(always)]
+fn interval_peak(h: &[[f32; TAPS]; OVERSAMPLE], win: [&[f32]; 2], prev_q3: &mut [f64; 2], ceiling: f64) -> f64 {
+    let mut peak = 0.0f64;
+    for (ch, w) in win.into_iter().enumerate() {
+        let w: &[f32; TAPS] = w.try_into().expect("window");
+        let x0 = w[FIR_AHEAD - 1] as f64;
+        let x1 = w[FIR_AHEAD] as f64;
+        let mut q = [0.0f64; OVERSAMPLE - 1];
+        for (p, out) in q.iter_mut().enumerate() {
+            let h = &h[p + 1];
+            // Eight interleaved partial sums in a fixed order: vectorisable, and
+            // the same bits on every host.
+            let mut acc = [0.0f32; 8];
+            for k in (0..TAPS).step_by(8) {
+                for j in 0..8 {
+                    acc[j] += h[k + j] * w[k + j];
+                }
+            }
+            let a = [acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]];
+            *out = ((a[0] + a[2]) + (a[1] + a[3])) as f64;
+        }
+        let pts = [prev_q3[ch], x0, q[0], q[1], q[2], x1];
+        // Refine the largest point (the parabola adds well under 12 %, so
+        // points further below the ceiling need no refinement).
+        // Branch-free arg-max (the winner is data-dependent, so branches
+        // would mispredict): the first of equal maxima wins, as in a scan.
+        let mags = [pts[1].abs(), pts[2].abs(), pts[3].abs(), pts[4].abs()];
+        let (mut jm, mut top) = (1usize, mags[0]);
+        for j in 2..5 {
+            let better = mags[j - 1] > top;
+            jm = if better { j } else { jm };
+            top = if better { mags[j - 1] } else { top };
+        }
+        peak = max2(peak, if top * 1.12 > ceiling { refine(pts[jm - 1], pts[jm], pts[jm + 1]) } else { top });
+        prev_q3[ch] = q[2];
+    }
+    peak
+}
+
+/// The sliding-minimum deque over the limiter's lookahead window, on the
+/// limiter's buffers (capacity a power of two).
+struct Deque<'a> {
+    /// Sample indices.
+    idx: &'a mut [u64],
+    /// Values.
+    val: &'a mut [f64],
+    /// Head slot.
+    head: usize,
+    /// Entries.
+    len: usize,
+}
+
+impl Deque<'_> {
+    /// Pushes `g` (for sample `n`) and returns the minimum over the last
+    /// `lookahead + 1` samples.
+    #[inline(always)]
+    fn push_min(&mut self, g: f64, n: u64, lookahead: u64) -> f64 {
+        let mask = self.idx.len() - 1;
+        // Drop larger values from the back.
+        while self.len > 0 {
+            let back = (self.head + self.len - 1) & mask;
+            if self.val[back] >= g {
+                self.len -= 1;
+            } else {
+                break;
+            }
+        }
+        let slot = (self.head + self.len) & mask;
+        self.idx[slot] = n;
+        self.val[slot] = g;
+        self.len += 1;
+        // Drop values that left the window of lookahead + 1 samples.
+        let oldest = n.saturating_sub(lookahead);
+        while self.idx[self.head] < oldest {
+            self.head = (self.head + 1) & mask;
+            self.len -= 1;
+        }
+        self.val[self.head]
+    }
+}
+
 /// The limiter.
 pub struct Limiter {
     /// Sample rate, Hz.
@@ -396,76 +482,13 @@ impl Limiter {
         -20.0 * libm::log10(self.gr_gain.max(1e-6))
     }
 
-    /// Peak (both channels) of the interval starting at the sample `FIR_AHEAD`
-    /// frames before the newest one.
-    #[inline(always)]
-    fn interval_peak(&mut self, ceiling: f64) -> f64 {
-        let base = self.pos + self.hist_len + 1 - TAPS;
-        let mut peak = 0.0f64;
-        for ch in 0..2 {
-            let w: &[f32; TAPS] = self.det[ch][base..base + TAPS].try_into().expect("window");
-            let x0 = w[FIR_AHEAD - 1] as f64;
-            let x1 = w[FIR_AHEAD] as f64;
-            let mut q = [0.0f64; OVERSAMPLE - 1];
-            for (p, out) in q.iter_mut().enumerate() {
-                let h = &self.h[p + 1];
-                // Eight interleaved partial sums in a fixed order: vectorisable, and
-                // the same bits on every host.
-                let mut acc = [0.0f32; 8];
-                for k in (0..TAPS).step_by(8) {
-                    for j in 0..8 {
-                        acc[j] += h[k + j] * w[k + j];
-                    }
-                }
-                let a = [acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]];
-                *out = ((a[0] + a[2]) + (a[1] + a[3])) as f64;
-            }
-            let pts = [self.prev_q3[ch], x0, q[0], q[1], q[2], x1];
-            // Refine the largest point (the parabola adds well under 12 %, so
-            // points further below the ceiling need no refinement).
-            // Branch-free arg-max (the winner is data-dependent, so branches
-            // would mispredict): the first of equal maxima wins, as in a scan.
-            let mags = [pts[1].abs(), pts[2].abs(), pts[3].abs(), pts[4].abs()];
-            let (mut jm, mut top) = (1usize, mags[0]);
-            for j in 2..5 {
-                let better = mags[j - 1] > top;
-                jm = if better { j } else { jm };
-                top = if better { mags[j - 1] } else { top };
-            }
-            peak = max2(peak, if top * 1.12 > ceiling { refine(pts[jm - 1], pts[jm], pts[jm + 1]) } else { top });
-            self.prev_q3[ch] = q[2];
-        }
-        peak
-    }
-
-    /// Pushes `g` into the sliding-minimum window and returns the window minimum.
-    #[inline(always)]
-    fn sliding_min(&mut self, g: f64) -> f64 {
-        let mask = self.dq_idx.len() - 1;
-        // Drop larger values from the back.
-        while self.dq_len > 0 {
-            let back = (self.dq_head + self.dq_len - 1) & mask;
-            if self.dq_val[back] >= g {
-                self.dq_len -= 1;
-            } else {
-                break;
-            }
-        }
-        let slot = (self.dq_head + self.dq_len) & mask;
-        self.dq_idx[slot] = self.n;
-        self.dq_val[slot] = g;
-        self.dq_len += 1;
-        // Drop values that left the window of lookahead + 1 samples.
-        let oldest = self.n.saturating_sub(self.lookahead as u64);
-        while self.dq_idx[self.dq_head] < oldest {
-            self.dq_head = (self.dq_head + 1) & mask;
-            self.dq_len -= 1;
-        }
-        self.dq_val[self.dq_head]
-    }
-
     /// Limits a segment of at most one control period starting `phase` frames in.
+    ///
+    /// The per-sample loop works on local copies of the state and on plain
+    /// slices of the buffers (no `Vec` or `self` indirection inside the loop),
+    /// and writes the state back at the end.
     pub fn process(&mut self, l: &mut [f64], r: &mut [f64], phase: usize) {
+        let n_frames = l.len().min(r.len());
         let ceiling = self.ceiling.to;
         // No reconstructed point can exceed (largest |sample| in the window) × Σ|h|.
         let quiet_limit = ceiling / self.h_l1;
@@ -474,93 +497,143 @@ impl Limiter {
         let delay = self.lookahead + FIR_AHEAD;
         let raw_delay = delay + self.band_delay;
         let hl = self.hist_len;
-        let ring = self.avg_ring.len();
-        // Local copies, so the filter state stays in registers.
+        let mask = hl - 1;
+        let lookahead = self.lookahead as u64;
+        let rel_coef = self.rel_coef;
+        let wet = self.wet;
+        let wet_full = wet.settled() && wet.to == 1.0;
         let band = self.band_pair;
         let mut band_st = self.band_st;
-        for i in 0..l.len() {
+        let Limiter { h, hist, det, raw, dq_idx, dq_val, avg_ring, .. } = self;
+        let h: &[[f32; TAPS]; OVERSAMPLE] = h;
+        let [hist0, hist1] = hist;
+        let (hist0, hist1) = (hist0.as_mut_slice(), hist1.as_mut_slice());
+        let [det0, det1] = det;
+        let (det0, det1) = (det0.as_mut_slice(), det1.as_mut_slice());
+        let [raw0, raw1] = raw;
+        let (raw0, raw1) = (raw0.as_mut_slice(), raw1.as_mut_slice());
+        let mut dq = Deque {
+            idx: dq_idx.as_mut_slice(),
+            val: dq_val.as_mut_slice(),
+            head: self.dq_head,
+            len: self.dq_len,
+        };
+        let avg_ring = avg_ring.as_mut_slice();
+        let ring = avg_ring.len();
+        let mut pos = self.pos;
+        let mut prev_q3 = self.prev_q3;
+        let mut prev_peak = self.prev_peak;
+        let mut blk_max = self.blk_max;
+        let mut blk_cur = self.blk_cur;
+        let mut blk_fill = self.blk_fill;
+        let mut blk_pos = self.blk_pos;
+        let mut blk_ring_max = self.blk_ring_max;
+        let mut released = self.released;
+        let mut avg_sum = self.avg_sum;
+        let mut avg_pos = self.avg_pos;
+        let mut count = self.n;
+        let mut min_gain = self.min_gain;
+        for i in 0..n_frames {
             let (a, b) = (l[i], r[i]);
-            self.raw[0][self.pos] = a;
-            self.raw[1][self.pos] = b;
+            raw0[pos] = a;
+            raw1[pos] = b;
             // Both channels through the band limit at once, in two lanes.
             let mut v = F64x2::new(a, b);
             for (st, c) in band_st.iter_mut().zip(&band) {
                 v = st.tick(c, v);
             }
             let (a, b) = v.split();
-            l[i] = a;
-            r[i] = b;
-            let p = self.pos;
-            self.hist[0][p] = a;
-            self.hist[0][p + hl] = a;
-            self.hist[1][p] = b;
-            self.hist[1][p + hl] = b;
-            self.det[0][p] = a as f32;
-            self.det[0][p + hl] = a as f32;
-            self.det[1][p] = b as f32;
-            self.det[1][p + hl] = b as f32;
+            let p = pos;
+            hist0[p] = a;
+            hist0[p + hl] = a;
+            hist1[p] = b;
+            hist1[p + hl] = b;
+            det0[p] = a as f32;
+            det0[p + hl] = a as f32;
+            det1[p] = b as f32;
+            det1[p + hl] = b as f32;
             // Running bound on the last 32–39 frames (covers the interpolator window).
-            self.blk_cur = max2(self.blk_cur, max2(a.abs(), b.abs()));
-            let bound = max2(self.blk_ring_max, self.blk_cur);
-            self.blk_fill += 1;
-            if self.blk_fill == 8 {
-                self.blk_max[self.blk_pos] = self.blk_cur;
-                self.blk_pos = (self.blk_pos + 1) & 3;
-                self.blk_cur = 0.0;
-                self.blk_fill = 0;
-                self.blk_ring_max = self.blk_max.iter().fold(0.0, |m, v| max2(m, *v));
+            blk_cur = max2(blk_cur, max2(a.abs(), b.abs()));
+            let bound = max2(blk_ring_max, blk_cur);
+            blk_fill += 1;
+            if blk_fill == 8 {
+                blk_max[blk_pos] = blk_cur;
+                blk_pos = (blk_pos + 1) & 3;
+                blk_cur = 0.0;
+                blk_fill = 0;
+                blk_ring_max = blk_max.iter().fold(0.0, |m, v| max2(m, *v));
             }
             // Gain the interval (and both its end samples) needs.
-            let g_req = if bound < quiet_limit && self.prev_peak < ceiling {
+            let g_req = if bound < quiet_limit && prev_peak < ceiling {
                 // Quiet: no reconstruction can reach the ceiling. Keep the history of
                 // interpolated points coherent for the next loud interval.
-                self.prev_q3 = [0.0; 2];
-                self.prev_peak = 0.0;
+                prev_q3 = [0.0; 2];
+                prev_peak = 0.0;
                 1.0
             } else {
-                let pk = self.interval_peak(ceiling);
-                let both = max2(pk, self.prev_peak);
-                self.prev_peak = pk;
-                if both > ceiling { ceiling / both } else { 1.0 }
+                let base = p + hl + 1 - TAPS;
+                let pk = interval_peak(h, [&det0[base..base + TAPS], &det1[base..base + TAPS]], &mut prev_q3, ceiling);
+                let both = max2(pk, prev_peak);
+                prev_peak = pk;
+                if both > ceiling {
+                    ceiling / both
+                } else {
+                    1.0
+                }
             };
-            let smin = self.sliding_min(g_req);
+            let smin = dq.push_min(g_req, count, lookahead);
             // Program-dependent release towards unity, never above the window minimum.
-            let rel = self.released + (1.0 - self.released) * self.rel_coef;
-            self.released = min2(rel, smin);
+            let rel = released + (1.0 - released) * rel_coef;
+            released = min2(rel, smin);
             // Moving average over lookahead + 1 frames.
-            let slot = self.avg_pos;
-            self.avg_sum += self.released - self.avg_ring[slot];
-            self.avg_ring[slot] = self.released;
+            let slot = avg_pos;
+            avg_sum += released - avg_ring[slot];
+            avg_ring[slot] = released;
             if slot == ring - 1 {
                 // Re-sum once per window so rounding never accumulates.
-                self.avg_sum = self.avg_ring.iter().sum();
-                self.avg_pos = 0;
+                avg_sum = avg_ring.iter().sum();
+                avg_pos = 0;
             } else {
-                self.avg_pos = slot + 1;
+                avg_pos = slot + 1;
             }
-            let g = min2(self.avg_sum / ring as f64, 1.0);
-            self.n += 1;
+            let g = min2(avg_sum / ring as f64, 1.0);
+            count += 1;
             // Output: the frame `delay` frames ago.
             let d = p + hl - delay;
-            let (dl, dr) = (self.hist[0][d], self.hist[1][d]);
-            self.min_gain = if g < self.min_gain { g } else { self.min_gain };
-            if self.wet.settled() && self.wet.to == 1.0 {
+            let (dl, dr) = (hist0[d], hist1[d]);
+            min_gain = if g < min_gain { g } else { min_gain };
+            if wet_full {
                 l[i] = dl * g;
                 r[i] = dr * g;
             } else {
                 // Crossfade to the unfiltered, equally delayed input.
-                let w = self.wet.at(phase + i);
-                let dd = (p + hl - raw_delay) & (hl - 1);
-                let (rl, rr) = (self.raw[0][dd], self.raw[1][dd]);
+                let w = wet.at(phase + i);
+                let dd = (p + hl - raw_delay) & mask;
+                let (rl, rr) = (raw0[dd], raw1[dd]);
                 l[i] = rl + (dl * g - rl) * w;
                 r[i] = rr + (dr * g - rr) * w;
             }
-            self.pos = (p + 1) & (hl - 1);
+            pos = (p + 1) & mask;
         }
         for st in &mut band_st {
             st.flush();
         }
+        self.dq_head = dq.head;
+        self.dq_len = dq.len;
         self.band_st = band_st;
+        self.pos = pos;
+        self.prev_q3 = prev_q3;
+        self.prev_peak = prev_peak;
+        self.blk_max = blk_max;
+        self.blk_cur = blk_cur;
+        self.blk_fill = blk_fill;
+        self.blk_pos = blk_pos;
+        self.blk_ring_max = blk_ring_max;
+        self.released = released;
+        self.avg_sum = avg_sum;
+        self.avg_pos = avg_pos;
+        self.n = count;
+        self.min_gain = min_gain;
     }
 
     /// True when no filter state is subnormal.

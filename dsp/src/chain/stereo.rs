@@ -34,8 +34,10 @@ pub struct Stereo {
     mid_ap_st: State,
     /// Wet (stage in) mix, smoothed.
     wet: Smoothed,
-    /// Correlation averaging coefficient per sample.
+    /// Correlation averaging coefficient per control period.
     corr_coef: f64,
+    /// Sums of L·R, L² and R² over the control period so far.
+    corr_acc: [f64; 3],
     /// Running mean of L·R.
     e_lr: f64,
     /// Running mean of L².
@@ -70,6 +72,7 @@ impl Stereo {
             mid_ap_st: State::default(),
             wet: Smoothed::default(),
             corr_coef: 0.0,
+            corr_acc: [0.0; 3],
             e_lr: 0.0,
             e_ll: 0.0,
             e_rr: 0.0,
@@ -80,7 +83,7 @@ impl Stereo {
     pub fn prepare(&mut self, fs: f64, s: &StereoSettings) {
         self.fs = fs;
         self.coef = one_pole_coef(SMOOTH_MS, fs / CONTROL_PERIOD as f64);
-        self.corr_coef = one_pole_coef(CORR_MS, fs);
+        self.corr_coef = one_pole_coef(CORR_MS, fs / CONTROL_PERIOD as f64);
         self.apply(s, None);
         self.reset();
     }
@@ -92,6 +95,7 @@ impl Stereo {
         self.e_lr = 0.0;
         self.e_ll = 0.0;
         self.e_rr = 0.0;
+        self.corr_acc = [0.0; 3];
     }
 
     fn apply(&mut self, s: &StereoSettings, coef: Option<f64>) {
@@ -176,15 +180,23 @@ impl Stereo {
             self.side_split.reset();
             self.mid_ap_st.reset();
         }
-        let c = self.corr_coef;
+        // The correlation meter averages per control period: plain sums over
+        // the period (no feedback per sample), then one step of the 300 ms
+        // average when the period is complete.
+        let [mut slr, mut sll, mut srr] = self.corr_acc;
         for (&x, &y) in l.iter().zip(r.iter()) {
-            self.e_lr += c * (x * y - self.e_lr);
-            self.e_ll += c * (x * x - self.e_ll);
-            self.e_rr += c * (y * y - self.e_rr);
+            slr += x * y;
+            sll += x * x;
+            srr += y * y;
         }
-        self.e_lr = flush(self.e_lr);
-        self.e_ll = flush(self.e_ll);
-        self.e_rr = flush(self.e_rr);
+        if phase + l.len() >= CONTROL_PERIOD {
+            let (c, k) = (self.corr_coef, 1.0 / CONTROL_PERIOD as f64);
+            self.e_lr = flush(self.e_lr + c * (slr * k - self.e_lr));
+            self.e_ll = flush(self.e_ll + c * (sll * k - self.e_ll));
+            self.e_rr = flush(self.e_rr + c * (srr * k - self.e_rr));
+            (slr, sll, srr) = (0.0, 0.0, 0.0);
+        }
+        self.corr_acc = [slr, sll, srr];
     }
 
     /// Output correlation, −1..1 (0 for silence).
@@ -205,5 +217,44 @@ impl Stereo {
             && ok(self.e_lr)
             && ok(self.e_ll)
             && ok(self.e_rr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Correlation after a second of `f(i)` (left, right) at 48 kHz, fed in
+    /// control-period segments split at `split` frames.
+    fn correlation(f: impl Fn(usize) -> (f64, f64), split: usize) -> f64 {
+        let mut st = Stereo::new();
+        st.prepare(48_000.0, &StereoSettings::default());
+        let mut pos = 0;
+        while pos < 48_000 {
+            let phase = pos % CONTROL_PERIOD;
+            let n = (CONTROL_PERIOD - phase).min(split);
+            let (mut l, mut r): (Vec<f64>, Vec<f64>) = (pos..pos + n).map(&f).unzip();
+            st.process(&mut l, &mut r, phase);
+            pos += n;
+        }
+        st.correlation()
+    }
+
+    #[test]
+    fn correlation_reads_in_phase_inverted_and_unrelated() {
+        let sine = |i: usize| libm::sin(i as f64 * 0.05);
+        let noise = |i: usize| {
+            let mut x = (i as u32).wrapping_mul(0x9e37_79b9) ^ 0x5bd1_e995;
+            x ^= x >> 15;
+            x = x.wrapping_mul(0x2c1b_3c6d);
+            x ^= x >> 12;
+            x as f64 / u32::MAX as f64 - 0.5
+        };
+        assert!((correlation(|i| (sine(i), sine(i)), 32) - 1.0).abs() < 1e-9);
+        assert!((correlation(|i| (sine(i), -sine(i)), 32) + 1.0).abs() < 1e-9);
+        assert!(correlation(|i| (sine(i), noise(i)), 32).abs() < 0.1);
+        // The reading does not depend on how the periods are split.
+        let f = |i: usize| (sine(i), 0.5 * sine(i) + noise(i));
+        assert_eq!(correlation(f, 32), correlation(f, 7));
     }
 }
