@@ -533,10 +533,30 @@ impl Limiter {
         let mut avg_pos = self.avg_pos;
         let mut count = self.n;
         let mut min_gain = self.min_gain;
+        // What `prepare` sets up, checked once per call; every unchecked
+        // access in the loop follows from it: `pos` and `dd` are masked below
+        // `hl`, so `p + hl < 2·hl`; the detector window `p + hl + 1 − TAPS ..
+        // p + hl + 1` and the output index `p + hl − delay` lie in `0..2·hl`;
+        // `avg_pos` stays below the ring length.
+        assert!(
+            [hist0.len(), hist1.len(), det0.len(), det1.len()].iter().all(|&n| n == 2 * hl)
+                && raw0.len() == hl
+                && raw1.len() == hl
+                && hl.is_power_of_two()
+                && pos < hl
+                && delay <= hl
+                && raw_delay <= hl
+                && TAPS <= hl + 1
+                && avg_pos < ring,
+            "limiter used before prepare"
+        );
         for i in 0..n_frames {
             let (a, b) = (l[i], r[i]);
-            raw0[pos] = a;
-            raw1[pos] = b;
+            // SAFETY: pos < hl (checked above, kept masked).
+            unsafe {
+                *raw0.get_unchecked_mut(pos) = a;
+                *raw1.get_unchecked_mut(pos) = b;
+            }
             // Both channels through the band limit at once, in two lanes.
             let mut v = F64x2::new(a, b);
             for (st, c) in band_st.iter_mut().zip(&band) {
@@ -544,14 +564,17 @@ impl Limiter {
             }
             let (a, b) = v.split();
             let p = pos;
-            hist0[p] = a;
-            hist0[p + hl] = a;
-            hist1[p] = b;
-            hist1[p + hl] = b;
-            det0[p] = a as f32;
-            det0[p + hl] = a as f32;
-            det1[p] = b as f32;
-            det1[p + hl] = b as f32;
+            // SAFETY: p < hl and the histories are 2·hl long (checked above).
+            unsafe {
+                *hist0.get_unchecked_mut(p) = a;
+                *hist0.get_unchecked_mut(p + hl) = a;
+                *hist1.get_unchecked_mut(p) = b;
+                *hist1.get_unchecked_mut(p + hl) = b;
+                *det0.get_unchecked_mut(p) = a as f32;
+                *det0.get_unchecked_mut(p + hl) = a as f32;
+                *det1.get_unchecked_mut(p) = b as f32;
+                *det1.get_unchecked_mut(p + hl) = b as f32;
+            }
             // Running bound on the last 32–39 frames (covers the interpolator window).
             blk_cur = max2(blk_cur, max2(a.abs(), b.abs()));
             let bound = max2(blk_ring_max, blk_cur);
@@ -572,7 +595,9 @@ impl Limiter {
                 1.0
             } else {
                 let base = p + hl + 1 - TAPS;
-                let pk = interval_peak(h, [&det0[base..base + TAPS], &det1[base..base + TAPS]], &mut prev_q3, ceiling);
+                // SAFETY: TAPS ≤ hl + 1 and p < hl, so base..base + TAPS ⊂ 0..2·hl.
+                let win = unsafe { [det0.get_unchecked(base..base + TAPS), det1.get_unchecked(base..base + TAPS)] };
+                let pk = interval_peak(h, win, &mut prev_q3, ceiling);
                 let both = max2(pk, prev_peak);
                 prev_peak = pk;
                 if both > ceiling {
@@ -587,8 +612,9 @@ impl Limiter {
             released = min2(rel, smin);
             // Moving average over lookahead + 1 frames.
             let slot = avg_pos;
-            avg_sum += released - avg_ring[slot];
-            avg_ring[slot] = released;
+            // SAFETY: avg_pos < ring (checked above; it wraps to 0 at ring − 1).
+            let leaving = std::mem::replace(unsafe { avg_ring.get_unchecked_mut(slot) }, released);
+            avg_sum += released - leaving;
             if slot == ring - 1 {
                 // Re-sum once per window so rounding never accumulates.
                 avg_sum = avg_ring.iter().sum();
@@ -600,7 +626,8 @@ impl Limiter {
             count += 1;
             // Output: the frame `delay` frames ago.
             let d = p + hl - delay;
-            let (dl, dr) = (hist0[d], hist1[d]);
+            // SAFETY: delay ≤ hl and p < hl, so d ∈ 0..2·hl.
+            let (dl, dr) = unsafe { (*hist0.get_unchecked(d), *hist1.get_unchecked(d)) };
             min_gain = if g < min_gain { g } else { min_gain };
             if wet_full {
                 l[i] = dl * g;
@@ -609,7 +636,8 @@ impl Limiter {
                 // Crossfade to the unfiltered, equally delayed input.
                 let w = wet.at(phase + i);
                 let dd = (p + hl - raw_delay) & mask;
-                let (rl, rr) = (raw0[dd], raw1[dd]);
+                // SAFETY: dd is masked below hl.
+                let (rl, rr) = unsafe { (*raw0.get_unchecked(dd), *raw1.get_unchecked(dd)) };
                 l[i] = rl + (dl * g - rl) * w;
                 r[i] = rr + (dr * g - rr) * w;
             }
