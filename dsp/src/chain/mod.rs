@@ -244,28 +244,35 @@ impl Master {
         // written, so it is ready when the amount moves).
         let wet_only = self.amount.settled() && self.amount.to == 1.0;
         let mut p = self.dry_pos;
+        // Local copies: the DC blockers' feedback stays in registers.
+        let [mut dc_l, mut dc_r] = self.dc;
+        let dc_on = self.dc_on;
+        let gain = self.input_gain;
+        let [dry0, dry1] = &mut self.dry;
         for k in 0..n {
             let (a, b) = (sanitize(left[k]) as f64, sanitize(right[k]) as f64);
             // Dry path, delayed by the chain's latency.
             if !wet_only {
-                dry_l[k] = self.dry[0][p];
-                dry_r[k] = self.dry[1][p];
+                dry_l[k] = dry0[p];
+                dry_r[k] = dry1[p];
             }
-            self.dry[0][p] = a;
-            self.dry[1][p] = b;
+            dry0[p] = a;
+            dry1[p] = b;
             p = if p + 1 == ring { 0 } else { p + 1 };
-            let g = self.input_gain.at(phase + k);
+            // A settled gain is its target (the ramp adds exactly zero).
+            let g = if gain.settled() { gain.to } else { gain.at(phase + k) };
             let (mut a, mut b) = (a * g, b * g);
-            if self.dc_on {
-                a = self.dc[0].tick(a);
-                b = self.dc[1].tick(b);
+            if dc_on {
+                a = dc_l.tick(a);
+                b = dc_r.tick(b);
             }
             l[k] = a;
             r[k] = b;
         }
         self.dry_pos = p;
-        self.dc[0].flush();
-        self.dc[1].flush();
+        dc_l.flush();
+        dc_r.flush();
+        self.dc = [dc_l, dc_r];
         let (l, r) = (&mut l[..n], &mut r[..n]);
         self.eq.process(l, r, phase);
         self.comp.process(l, r, phase);
