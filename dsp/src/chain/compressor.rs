@@ -317,6 +317,34 @@ impl Compressor {
         let use_multi = !(mb_mix.settled() && mb_mix.to == 0.0);
         let det = self.detector;
         let rc = self.rms_coef;
+        let n = l.len().min(r.len());
+        if !use_multi && self.wet.settled() && self.wet.to == 1.0 && n <= CONTROL_PERIOD {
+            // Single band, fully in: detection and gains first, then the gains
+            // applied in a loop of their own (the same arithmetic).
+            let mut gains = [0.0f64; CONTROL_PERIOD];
+            for (i, g) in gains[..n].iter_mut().enumerate() {
+                let (x, y) = (l[i], r[i]);
+                let k = phase + i;
+                let j = k % GAIN_STEP;
+                let (a, b) = if self.sc_hp.is_identity() {
+                    (x, y)
+                } else {
+                    (self.sc_st[0].tick(&self.sc_hp, x), self.sc_st[1].tick(&self.sc_hp, y))
+                };
+                self.single.detect(det, a, b, rc);
+                *g = self.single.ramp(j);
+                if j == GAIN_STEP - 1 {
+                    self.single.step(det, k);
+                    self.gr_db = max2(self.gr_db, self.single.env_db);
+                }
+            }
+            for ((x, y), g) in l.iter_mut().zip(r.iter_mut()).zip(&gains[..n]) {
+                *x *= g;
+                *y *= g;
+            }
+            self.flush_state();
+            return;
+        }
         for i in 0..l.len() {
             let (x, y) = (l[i], r[i]);
             let k = phase + i;
