@@ -1,5 +1,6 @@
-//! Two f64 lanes (left and right) processed as one value: SSE2 on x86-64, SIMD128
-//! on wasm32 builds with `simd128`, and a pair of scalars elsewhere.
+//! Small fixed-width vectors: two f64 lanes (left and right processed as one
+//! value) and four f32 lanes (the limiter's interpolator). SSE2 on x86-64,
+//! SIMD128 on wasm32 builds with `simd128`, and plain arrays elsewhere.
 //!
 //! Every operation is the IEEE-754 operation on each lane, in the order written,
 //! so all three implementations give the same bits as the scalar code they
@@ -51,6 +52,47 @@ mod imp {
             Self(unsafe { _mm_mul_pd(self.0, o.0) })
         }
     }
+
+    /// Four f32 lanes.
+    #[derive(Clone, Copy, Debug)]
+    pub struct F32x4(__m128);
+
+    impl F32x4 {
+        /// All lanes zero.
+        #[inline(always)]
+        pub fn zero() -> Self {
+            // SAFETY: SSE is part of the x86-64 baseline.
+            Self(unsafe { _mm_setzero_ps() })
+        }
+        /// The first four values of `v` (panics if shorter).
+        #[inline(always)]
+        pub fn load(v: &[f32]) -> Self {
+            let v: &[f32; 4] = v[..4].try_into().expect("four values");
+            // SAFETY: `v` holds four f32; the load is unaligned.
+            Self(unsafe { _mm_loadu_ps(v.as_ptr()) })
+        }
+        /// Lane-wise sum.
+        #[inline(always)]
+        pub fn add(self, o: Self) -> Self {
+            // SAFETY: SSE is part of the x86-64 baseline.
+            Self(unsafe { _mm_add_ps(self.0, o.0) })
+        }
+        /// Lane-wise product.
+        #[inline(always)]
+        pub fn mul(self, o: Self) -> Self {
+            // SAFETY: SSE is part of the x86-64 baseline.
+            Self(unsafe { _mm_mul_ps(self.0, o.0) })
+        }
+        /// `(a0 + a2) + (a1 + a3)`.
+        #[inline(always)]
+        pub fn sum_pairs(self) -> f32 {
+            // SAFETY: SSE is part of the x86-64 baseline.
+            unsafe {
+                let t = _mm_add_ps(self.0, _mm_movehl_ps(self.0, self.0));
+                _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps::<0b01>(t, t)))
+            }
+        }
+    }
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -93,6 +135,41 @@ mod imp {
             Self(f64x2_mul(self.0, o.0))
         }
     }
+
+    /// Four f32 lanes.
+    #[derive(Clone, Copy, Debug)]
+    pub struct F32x4(v128);
+
+    impl F32x4 {
+        /// All lanes zero.
+        #[inline(always)]
+        pub fn zero() -> Self {
+            Self(f32x4_splat(0.0))
+        }
+        /// The first four values of `v` (panics if shorter).
+        #[inline(always)]
+        pub fn load(v: &[f32]) -> Self {
+            let v: &[f32; 4] = v[..4].try_into().expect("four values");
+            // SAFETY: `v` holds four f32 (16 bytes); v128 loads need no alignment.
+            Self(unsafe { v128_load(v.as_ptr() as *const v128) })
+        }
+        /// Lane-wise sum.
+        #[inline(always)]
+        pub fn add(self, o: Self) -> Self {
+            Self(f32x4_add(self.0, o.0))
+        }
+        /// Lane-wise product.
+        #[inline(always)]
+        pub fn mul(self, o: Self) -> Self {
+            Self(f32x4_mul(self.0, o.0))
+        }
+        /// `(a0 + a2) + (a1 + a3)`.
+        #[inline(always)]
+        pub fn sum_pairs(self) -> f32 {
+            let t = f32x4_add(self.0, i32x4_shuffle::<2, 3, 2, 3>(self.0, self.0));
+            f32x4_extract_lane::<0>(t) + f32x4_extract_lane::<1>(t)
+        }
+    }
 }
 
 #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
@@ -133,9 +210,41 @@ mod imp {
             Self([self.0[0] * o.0[0], self.0[1] * o.0[1]])
         }
     }
+
+    /// Four f32 lanes.
+    #[derive(Clone, Copy, Debug)]
+    pub struct F32x4([f32; 4]);
+
+    impl F32x4 {
+        /// All lanes zero.
+        #[inline(always)]
+        pub fn zero() -> Self {
+            Self([0.0; 4])
+        }
+        /// The first four values of `v` (panics if shorter).
+        #[inline(always)]
+        pub fn load(v: &[f32]) -> Self {
+            Self(v[..4].try_into().expect("four values"))
+        }
+        /// Lane-wise sum.
+        #[inline(always)]
+        pub fn add(self, o: Self) -> Self {
+            Self(core::array::from_fn(|i| self.0[i] + o.0[i]))
+        }
+        /// Lane-wise product.
+        #[inline(always)]
+        pub fn mul(self, o: Self) -> Self {
+            Self(core::array::from_fn(|i| self.0[i] * o.0[i]))
+        }
+        /// `(a0 + a2) + (a1 + a3)`.
+        #[inline(always)]
+        pub fn sum_pairs(self) -> f32 {
+            (self.0[0] + self.0[2]) + (self.0[1] + self.0[3])
+        }
+    }
 }
 
-pub use imp::F64x2;
+pub use imp::{F32x4, F64x2};
 
 impl Default for F64x2 {
     fn default() -> Self {

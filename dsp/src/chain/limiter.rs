@@ -27,7 +27,7 @@
 //! latency; every other parameter is smoothed.
 
 use super::biquad::{Coefs, PairCoefs, PairState};
-use super::lanes::F64x2;
+use super::lanes::{F32x4, F64x2};
 use super::util::{db_to_lin, flush, max2, min2, one_pole_coef, Smoothed, CONTROL_PERIOD, SMOOTH_MS};
 use crate::settings::LimiterSettings;
 
@@ -130,16 +130,15 @@ fn interval_peak(h: &[[f32; TAPS]; OVERSAMPLE], win: [&[f32]; 2], prev_q3: &mut 
         let mut q = [0.0f64; OVERSAMPLE - 1];
         for (p, out) in q.iter_mut().enumerate() {
             let h = &h[p + 1];
-            // Eight interleaved partial sums in a fixed order: vectorisable, and
-            // the same bits on every host.
-            let mut acc = [0.0f32; 8];
+            // Eight interleaved partial sums (two four-lane vectors) in a fixed
+            // order, reduced as (lo + hi), then (a0 + a2) + (a1 + a3): the same
+            // bits on every host.
+            let (mut lo, mut hi) = (F32x4::zero(), F32x4::zero());
             for k in (0..TAPS).step_by(8) {
-                for j in 0..8 {
-                    acc[j] += h[k + j] * w[k + j];
-                }
+                lo = lo.add(F32x4::load(&h[k..]).mul(F32x4::load(&w[k..])));
+                hi = hi.add(F32x4::load(&h[k + 4..]).mul(F32x4::load(&w[k + 4..])));
             }
-            let a = [acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]];
-            *out = ((a[0] + a[2]) + (a[1] + a[3])) as f64;
+            *out = lo.add(hi).sum_pairs() as f64;
         }
         let pts = [prev_q3[ch], x0, q[0], q[1], q[2], x1];
         // Refine the largest point (the parabola adds well under 12 %, so
