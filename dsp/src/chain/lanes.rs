@@ -264,4 +264,14 @@ mod tests {
         assert_eq!(a.mul(b).split(), (0.1 * 1e-300, -3.7 * 2.5));
         assert_eq!(F64x2::splat(0.3).split(), (0.3, 0.3));
     }
+
+    #[test]
+    fn four_lanes_sum_in_the_stated_order() {
+        let v = [1e8f32, 1.0, -1e8, 0.5, 7.0];
+        let x = F32x4::load(&v);
+        assert_eq!(x.sum_pairs(), (1e8 + -1e8) + (1.0 + 0.5));
+        let y = F32x4::load(&v[1..]);
+        let p = x.mul(y).add(F32x4::zero());
+        assert_eq!(p.sum_pairs(), (1e8 * 1.0 + -1e8 * 0.5) + (1.0 * -1e8 + 0.5 * 7.0));
+    }
 }
