@@ -20,6 +20,7 @@
 //!    source is mono (one channel at weight 1, as BS.1770 measures mono) or
 //!    stereo. Both meters are preallocated; switching allocates nothing.
 
+use crate::chain::util::max2_f32;
 use crate::chain::Master;
 use crate::loudness::meter::LiveMeter;
 use crate::settings::Settings;
@@ -142,7 +143,7 @@ pub unsafe extern "C" fn lq_process(e: *mut Engine, frames: u32) {
         let (src, dst) = (&e.input[ch][..n], &mut e.output[ch][..n]);
         for (d, s) in dst.iter_mut().zip(src) {
             let a = s.abs();
-            in_peak = if a > in_peak { a } else { in_peak };
+            in_peak = max2_f32(a, in_peak);
             *d = *s;
         }
     }

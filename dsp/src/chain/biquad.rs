@@ -262,9 +262,9 @@ impl PairState {
     /// Filters one sample of each channel.
     #[inline(always)]
     pub fn tick(&mut self, c: &PairCoefs, x: F64x2) -> F64x2 {
-        let y = c.b0.mul(x).add(self.s1);
-        self.s1 = c.b1.mul(x).sub(c.a1.mul(y)).add(self.s2);
-        self.s2 = c.b2.mul(x).sub(c.a2.mul(y));
+        let y = c.b0 * x + self.s1;
+        self.s1 = c.b1 * x - c.a1 * y + self.s2;
+        self.s2 = c.b2 * x - c.a2 * y;
         y
     }
 

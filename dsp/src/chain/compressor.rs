@@ -17,7 +17,7 @@
 use super::biquad::{Coefs, State};
 use super::crossover::ThreeWay;
 use super::util::{
-    fast_amp_to_db, fast_db_to_amp, fast_pow_to_db, flush, max2, one_pole_coef, Smoothed,
+    fast_amp_to_db, fast_db_to_amp, fast_pow_to_db, flush, if_greater, max2, one_pole_coef, Smoothed,
     CONTROL_PERIOD, SMOOTH_MS,
 };
 use crate::settings::{CompressorMode, CompressorSettings, Detector, Dynamics};
@@ -132,7 +132,7 @@ impl Band {
             Detector::Rms => fast_pow_to_db(self.ms),
         };
         let target = self.curve(level_db);
-        let a = if target > self.env_db { self.att } else { self.rel };
+        let a = if_greater(target, self.env_db, self.att, self.rel);
         self.env_db = target + a * (self.env_db - target);
         let makeup = self.makeup_db.at(k);
         self.g_from = self.g_to;

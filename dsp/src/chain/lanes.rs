@@ -2,9 +2,10 @@
 //! value) and four f32 lanes (the limiter's interpolator). SSE2 on x86-64,
 //! SIMD128 on wasm32 builds with `simd128`, and plain arrays elsewhere.
 //!
-//! Every operation is the IEEE-754 operation on each lane, in the order written,
-//! so all three implementations give the same bits as the scalar code they
-//! replace (there is no fused multiply-add and no reassociation).
+//! `+`, `-` and `*` work lane by lane. Every operation is the IEEE-754
+//! operation on each lane, in the order written, so all three implementations
+//! give the same bits as the scalar code they replace (there is no fused
+//! multiply-add and no reassociation).
 
 #[cfg(target_arch = "x86_64")]
 mod imp {
@@ -33,21 +34,30 @@ mod imp {
             // SAFETY: SSE2 is part of the x86-64 baseline.
             unsafe { (_mm_cvtsd_f64(self.0), _mm_cvtsd_f64(_mm_unpackhi_pd(self.0, self.0))) }
         }
-        /// Lane-wise sum.
+    }
+
+    impl core::ops::Add for F64x2 {
+        type Output = Self;
         #[inline(always)]
-        pub fn add(self, o: Self) -> Self {
+        fn add(self, o: Self) -> Self {
             // SAFETY: SSE2 is part of the x86-64 baseline.
             Self(unsafe { _mm_add_pd(self.0, o.0) })
         }
-        /// Lane-wise difference.
+    }
+
+    impl core::ops::Sub for F64x2 {
+        type Output = Self;
         #[inline(always)]
-        pub fn sub(self, o: Self) -> Self {
+        fn sub(self, o: Self) -> Self {
             // SAFETY: SSE2 is part of the x86-64 baseline.
             Self(unsafe { _mm_sub_pd(self.0, o.0) })
         }
-        /// Lane-wise product.
+    }
+
+    impl core::ops::Mul for F64x2 {
+        type Output = Self;
         #[inline(always)]
-        pub fn mul(self, o: Self) -> Self {
+        fn mul(self, o: Self) -> Self {
             // SAFETY: SSE2 is part of the x86-64 baseline.
             Self(unsafe { _mm_mul_pd(self.0, o.0) })
         }
@@ -71,18 +81,6 @@ mod imp {
             // SAFETY: `v` holds four f32; the load is unaligned.
             Self(unsafe { _mm_loadu_ps(v.as_ptr()) })
         }
-        /// Lane-wise sum.
-        #[inline(always)]
-        pub fn add(self, o: Self) -> Self {
-            // SAFETY: SSE is part of the x86-64 baseline.
-            Self(unsafe { _mm_add_ps(self.0, o.0) })
-        }
-        /// Lane-wise product.
-        #[inline(always)]
-        pub fn mul(self, o: Self) -> Self {
-            // SAFETY: SSE is part of the x86-64 baseline.
-            Self(unsafe { _mm_mul_ps(self.0, o.0) })
-        }
         /// `(a0 + a2) + (a1 + a3)`.
         #[inline(always)]
         pub fn sum_pairs(self) -> f32 {
@@ -91,6 +89,24 @@ mod imp {
                 let t = _mm_add_ps(self.0, _mm_movehl_ps(self.0, self.0));
                 _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps::<0b01>(t, t)))
             }
+        }
+    }
+
+    impl core::ops::Add for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn add(self, o: Self) -> Self {
+            // SAFETY: SSE is part of the x86-64 baseline.
+            Self(unsafe { _mm_add_ps(self.0, o.0) })
+        }
+    }
+
+    impl core::ops::Mul for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn mul(self, o: Self) -> Self {
+            // SAFETY: SSE is part of the x86-64 baseline.
+            Self(unsafe { _mm_mul_ps(self.0, o.0) })
         }
     }
 }
@@ -119,19 +135,28 @@ mod imp {
         pub fn split(self) -> (f64, f64) {
             (f64x2_extract_lane::<0>(self.0), f64x2_extract_lane::<1>(self.0))
         }
-        /// Lane-wise sum.
+    }
+
+    impl core::ops::Add for F64x2 {
+        type Output = Self;
         #[inline(always)]
-        pub fn add(self, o: Self) -> Self {
+        fn add(self, o: Self) -> Self {
             Self(f64x2_add(self.0, o.0))
         }
-        /// Lane-wise difference.
+    }
+
+    impl core::ops::Sub for F64x2 {
+        type Output = Self;
         #[inline(always)]
-        pub fn sub(self, o: Self) -> Self {
+        fn sub(self, o: Self) -> Self {
             Self(f64x2_sub(self.0, o.0))
         }
-        /// Lane-wise product.
+    }
+
+    impl core::ops::Mul for F64x2 {
+        type Output = Self;
         #[inline(always)]
-        pub fn mul(self, o: Self) -> Self {
+        fn mul(self, o: Self) -> Self {
             Self(f64x2_mul(self.0, o.0))
         }
     }
@@ -153,21 +178,27 @@ mod imp {
             // SAFETY: `v` holds four f32 (16 bytes); v128 loads need no alignment.
             Self(unsafe { v128_load(v.as_ptr() as *const v128) })
         }
-        /// Lane-wise sum.
-        #[inline(always)]
-        pub fn add(self, o: Self) -> Self {
-            Self(f32x4_add(self.0, o.0))
-        }
-        /// Lane-wise product.
-        #[inline(always)]
-        pub fn mul(self, o: Self) -> Self {
-            Self(f32x4_mul(self.0, o.0))
-        }
         /// `(a0 + a2) + (a1 + a3)`.
         #[inline(always)]
         pub fn sum_pairs(self) -> f32 {
             let t = f32x4_add(self.0, i32x4_shuffle::<2, 3, 2, 3>(self.0, self.0));
             f32x4_extract_lane::<0>(t) + f32x4_extract_lane::<1>(t)
+        }
+    }
+
+    impl core::ops::Add for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn add(self, o: Self) -> Self {
+            Self(f32x4_add(self.0, o.0))
+        }
+    }
+
+    impl core::ops::Mul for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn mul(self, o: Self) -> Self {
+            Self(f32x4_mul(self.0, o.0))
         }
     }
 }
@@ -194,19 +225,28 @@ mod imp {
         pub fn split(self) -> (f64, f64) {
             (self.0[0], self.0[1])
         }
-        /// Lane-wise sum.
+    }
+
+    impl core::ops::Add for F64x2 {
+        type Output = Self;
         #[inline(always)]
-        pub fn add(self, o: Self) -> Self {
+        fn add(self, o: Self) -> Self {
             Self([self.0[0] + o.0[0], self.0[1] + o.0[1]])
         }
-        /// Lane-wise difference.
+    }
+
+    impl core::ops::Sub for F64x2 {
+        type Output = Self;
         #[inline(always)]
-        pub fn sub(self, o: Self) -> Self {
+        fn sub(self, o: Self) -> Self {
             Self([self.0[0] - o.0[0], self.0[1] - o.0[1]])
         }
-        /// Lane-wise product.
+    }
+
+    impl core::ops::Mul for F64x2 {
+        type Output = Self;
         #[inline(always)]
-        pub fn mul(self, o: Self) -> Self {
+        fn mul(self, o: Self) -> Self {
             Self([self.0[0] * o.0[0], self.0[1] * o.0[1]])
         }
     }
@@ -226,20 +266,26 @@ mod imp {
         pub fn load(v: &[f32]) -> Self {
             Self(v[..4].try_into().expect("four values"))
         }
-        /// Lane-wise sum.
-        #[inline(always)]
-        pub fn add(self, o: Self) -> Self {
-            Self(core::array::from_fn(|i| self.0[i] + o.0[i]))
-        }
-        /// Lane-wise product.
-        #[inline(always)]
-        pub fn mul(self, o: Self) -> Self {
-            Self(core::array::from_fn(|i| self.0[i] * o.0[i]))
-        }
         /// `(a0 + a2) + (a1 + a3)`.
         #[inline(always)]
         pub fn sum_pairs(self) -> f32 {
             (self.0[0] + self.0[2]) + (self.0[1] + self.0[3])
+        }
+    }
+
+    impl core::ops::Add for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn add(self, o: Self) -> Self {
+            Self(core::array::from_fn(|i| self.0[i] + o.0[i]))
+        }
+    }
+
+    impl core::ops::Mul for F32x4 {
+        type Output = Self;
+        #[inline(always)]
+        fn mul(self, o: Self) -> Self {
+            Self(core::array::from_fn(|i| self.0[i] * o.0[i]))
         }
     }
 }
@@ -259,9 +305,9 @@ mod tests {
     #[test]
     fn lanes_are_ieee_per_lane() {
         let (a, b) = (F64x2::new(0.1, -3.7), F64x2::new(1e-300, 2.5));
-        assert_eq!(a.add(b).split(), (0.1 + 1e-300, -3.7 + 2.5));
-        assert_eq!(a.sub(b).split(), (0.1 - 1e-300, -3.7 - 2.5));
-        assert_eq!(a.mul(b).split(), (0.1 * 1e-300, -3.7 * 2.5));
+        assert_eq!((a + b).split(), (0.1 + 1e-300, -3.7 + 2.5));
+        assert_eq!((a - b).split(), (0.1 - 1e-300, -3.7 - 2.5));
+        assert_eq!((a * b).split(), (0.1 * 1e-300, -3.7 * 2.5));
         assert_eq!(F64x2::splat(0.3).split(), (0.3, 0.3));
     }
 
@@ -271,7 +317,7 @@ mod tests {
         let x = F32x4::load(&v);
         assert_eq!(x.sum_pairs(), (1e8 + -1e8) + (1.0 + 0.5));
         let y = F32x4::load(&v[1..]);
-        let p = x.mul(y).add(F32x4::zero());
+        let p = x * y + F32x4::zero();
         assert_eq!(p.sum_pairs(), (1e8 * 1.0 + -1e8 * 0.5) + (1.0 * -1e8 + 0.5 * 7.0));
     }
 }

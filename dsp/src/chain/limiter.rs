@@ -135,10 +135,10 @@ fn interval_peak(h: &[[f32; TAPS]; OVERSAMPLE], win: [&[f32]; 2], prev_q3: &mut 
             // bits on every host.
             let (mut lo, mut hi) = (F32x4::zero(), F32x4::zero());
             for k in (0..TAPS).step_by(8) {
-                lo = lo.add(F32x4::load(&h[k..]).mul(F32x4::load(&w[k..])));
-                hi = hi.add(F32x4::load(&h[k + 4..]).mul(F32x4::load(&w[k + 4..])));
+                lo = lo + F32x4::load(&h[k..]) * F32x4::load(&w[k..]);
+                hi = hi + F32x4::load(&h[k + 4..]) * F32x4::load(&w[k + 4..]);
             }
-            *out = lo.add(hi).sum_pairs() as f64;
+            *out = (lo + hi).sum_pairs() as f64;
         }
         let pts = [prev_q3[ch], x0, q[0], q[1], q[2], x1];
         // Refine the largest point (the parabola adds well under 12 %, so
@@ -150,7 +150,7 @@ fn interval_peak(h: &[[f32; TAPS]; OVERSAMPLE], win: [&[f32]; 2], prev_q3: &mut 
         for j in 2..5 {
             let better = mags[j - 1] > top;
             jm = if better { j } else { jm };
-            top = if better { mags[j - 1] } else { top };
+            top = max2(mags[j - 1], top);
         }
         peak = max2(peak, if top * 1.12 > ceiling { refine(pts[jm - 1], pts[jm], pts[jm + 1]) } else { top });
         prev_q3[ch] = q[2];
@@ -627,7 +627,7 @@ impl Limiter {
             let d = p + hl - delay;
             // SAFETY: delay ≤ hl and p < hl, so d ∈ 0..2·hl.
             let (dl, dr) = unsafe { (*hist0.get_unchecked(d), *hist1.get_unchecked(d)) };
-            min_gain = if g < min_gain { g } else { min_gain };
+            min_gain = min2(g, min_gain);
             if wet_full {
                 l[i] = dl * g;
                 r[i] = dr * g;

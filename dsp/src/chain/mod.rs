@@ -33,7 +33,7 @@ use eq::Eq;
 use limiter::Limiter;
 use output::{DcBlocker, Output};
 use stereo::Stereo;
-use util::{db_to_lin, one_pole_coef, sanitize, Smoothed, CONTROL_PERIOD, SMOOTH_MS};
+use util::{db_to_lin, max2_f32, one_pole_coef, sanitize, Smoothed, CONTROL_PERIOD, SMOOTH_MS};
 
 /// Readings for the meters, refreshed by every `process` call.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -298,8 +298,8 @@ impl Master {
             left[k] = l[k] as f32;
             right[k] = r[k] as f32;
             let (a, b) = (left[k].abs(), right[k].abs());
-            peak[0] = if a > peak[0] { a } else { peak[0] };
-            peak[1] = if b > peak[1] { b } else { peak[1] };
+            peak[0] = max2_f32(a, peak[0]);
+            peak[1] = max2_f32(b, peak[1]);
         }
     }
 

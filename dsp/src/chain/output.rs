@@ -10,7 +10,7 @@
 //! halves of one draw of a seeded xorshift generator (16-bit resolution each, far
 //! finer than the LSB they dither): the same seed gives the same samples everywhere.
 
-use super::util::{db_to_lin, flush, one_pole_coef, round_fast, Smoothed, CONTROL_PERIOD, SMOOTH_MS};
+use super::util::{db_to_lin, flush, max2, min2, one_pole_coef, round_fast, Smoothed, CONTROL_PERIOD, SMOOTH_MS};
 use crate::settings::OutputSettings;
 
 /// DC-blocker corner, Hz.
@@ -103,14 +103,7 @@ impl XorShift32 {
 /// `-scale..=top`.
 #[inline(always)]
 fn quantise(v: f64, top: f64, scale: f64) -> f64 {
-    let q = round_fast(v);
-    if q > top {
-        top
-    } else if q < -scale {
-        -scale
-    } else {
-        q
-    }
+    min2(max2(round_fast(v), -scale), top)
 }
 
 /// The output stage (gain and dither; the DC blocker is applied by the chain at

@@ -31,23 +31,84 @@ pub fn flush(x: f64) -> f64 {
 }
 
 /// The larger of two numbers that are known not to be NaN (a bare compare, cheaper
-/// than `f64::max`'s NaN handling in hot loops).
+/// than `f64::max`'s NaN handling in hot loops): `if a > b { a } else { b }`.
+///
+/// In wasm builds with SIMD this is the `f64x2.pmax` instruction, which is
+/// defined as exactly that choice. V8 compiles a scalar `select` of two f64
+/// values into a branch, and where the larger value is data-dependent (peaks,
+/// gains) that branch mispredicts; `pmax` becomes one branch-free `maxpd`.
 #[inline(always)]
 pub fn max2(a: f64, b: f64) -> f64 {
-    if a > b {
-        a
-    } else {
-        b
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        use core::arch::wasm32::{f64x2_extract_lane, f64x2_pmax, f64x2_splat};
+        // pmax(x, y) = if x < y { y } else { x }
+        f64x2_extract_lane::<0>(f64x2_pmax(f64x2_splat(b), f64x2_splat(a)))
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        if a > b {
+            a
+        } else {
+            b
+        }
     }
 }
 
-/// The smaller of two numbers that are known not to be NaN.
+/// The smaller of two numbers that are known not to be NaN:
+/// `if a < b { a } else { b }` (`f64x2.pmin` in wasm; see [`max2`]).
 #[inline(always)]
 pub fn min2(a: f64, b: f64) -> f64 {
-    if a < b {
-        a
-    } else {
-        b
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        use core::arch::wasm32::{f64x2_extract_lane, f64x2_pmin, f64x2_splat};
+        // pmin(x, y) = if y < x { y } else { x }
+        f64x2_extract_lane::<0>(f64x2_pmin(f64x2_splat(b), f64x2_splat(a)))
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        if a < b {
+            a
+        } else {
+            b
+        }
+    }
+}
+
+/// [`max2`] for f32: `if a > b { a } else { b }` (`f32x4.pmax` in wasm).
+#[inline(always)]
+pub fn max2_f32(a: f32, b: f32) -> f32 {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        use core::arch::wasm32::{f32x4_extract_lane, f32x4_pmax, f32x4_splat};
+        f32x4_extract_lane::<0>(f32x4_pmax(f32x4_splat(b), f32x4_splat(a)))
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        if a > b {
+            a
+        } else {
+            b
+        }
+    }
+}
+
+/// `if a > b { x } else { y }` without a branch in wasm builds (a lane mask
+/// and `v128.bitselect`; see [`max2`] for why).
+#[inline(always)]
+pub fn if_greater(a: f64, b: f64, x: f64, y: f64) -> f64 {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        use core::arch::wasm32::{f64x2_extract_lane, f64x2_gt, f64x2_splat, v128_bitselect};
+        f64x2_extract_lane::<0>(v128_bitselect(f64x2_splat(x), f64x2_splat(y), f64x2_gt(f64x2_splat(a), f64x2_splat(b))))
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        if a > b {
+            x
+        } else {
+            y
+        }
     }
 }
 
@@ -139,7 +200,8 @@ pub fn round_fast(x: f64) -> f64 {
 /// Fast 2^y (relative error < 2e-7 for |y| < 1000). Identical on every host.
 #[inline(always)]
 pub fn fast_exp2(y: f64) -> f64 {
-    let y = if y > 1000.0 { 1000.0 } else if y < -1000.0 { -1000.0 } else { y };
+    // Clamped to ±1000 (a NaN stays NaN, as the comparisons it replaces left it).
+    let y = max2(-1000.0, min2(1000.0, y));
     let i = round_fast(y);
     let f = (y - i) * core::f64::consts::LN_2; // e^f, |f| ≤ ln2 / 2
     // Taylor series of e^f to f^6/6! (error < 1.3e-7 on |f| ≤ 0.347).

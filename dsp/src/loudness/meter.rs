@@ -39,6 +39,7 @@
 //! - ITU-R BS.1770-5 (2023): K-weighting, gating, true peak (Annex 2).
 //! - EBU R 128; EBU Tech 3341 (loudness metering, "EBU mode"); EBU Tech 3342 (LRA).
 
+use crate::chain::util::max2_f32;
 use crate::error::DspError;
 use ebur128::{Channel, EbuR128, Mode};
 use serde::{Deserialize, Serialize};
@@ -154,15 +155,11 @@ impl TruePeak {
             let mut m = 0.0f32;
             for (d, &v) in self.buf[H..H + len].iter_mut().zip(span) {
                 *d = v;
-                let a = v.abs();
-                m = if a > m { a } else { m };
+                m = max2_f32(v.abs(), m);
             }
-            self.peak = if m > self.peak { m } else { self.peak };
+            self.peak = max2_f32(m, self.peak);
             if self.phases > 1 {
-                let hist = self.buf[..H].iter().fold(0.0f32, |acc, v| {
-                    let a = v.abs();
-                    if a > acc { a } else { acc }
-                });
+                let hist = self.buf[..H].iter().fold(0.0f32, |acc, v| max2_f32(v.abs(), acc));
                 if m.max(hist) * self.gain_bound > self.peak {
                     self.interpolate(len);
                 }
@@ -179,8 +176,7 @@ impl TruePeak {
         let mut peak = self.peak;
         let mut keep = |acc: [f32; 4]| {
             for a in acc {
-                let a = a.abs();
-                peak = if a > peak { a } else { peak };
+                peak = max2_f32(a.abs(), peak);
             }
         };
         let mut i = 0;
