@@ -28,8 +28,10 @@
 //! energy near Nyquist — hi-hats, or a limiter or clipper's edges — it reads up
 //! to about 1 dB under what a reconstruction filter (and ffmpeg's 192 kHz
 //! measurement) produces, and master-to-target relies on this figure to keep
-//! masters under their ceiling. Everything else (K-weighting, gating,
-//! momentary, short-term, integrated, LRA, sample peak) is `ebur128`'s.
+//! masters under their ceiling. The sample peak (the largest |sample|) is
+//! taken while the samples are sanitised, which spares `ebur128` a pass over
+//! them. Everything else (K-weighting, gating, momentary, short-term,
+//! integrated, LRA) is `ebur128`'s.
 //!
 //! ## Bad values
 //! NaN and ±Inf samples are metered as 0 (they would otherwise poison every
@@ -39,7 +41,7 @@
 //! - ITU-R BS.1770-5 (2023): K-weighting, gating, true peak (Annex 2).
 //! - EBU R 128; EBU Tech 3341 (loudness metering, "EBU mode"); EBU Tech 3342 (LRA).
 
-use crate::chain::util::max2_f32;
+use crate::chain::util::{max2, max2_f32};
 use crate::error::DspError;
 use ebur128::{Channel, EbuR128, Mode};
 use serde::{Deserialize, Serialize};
@@ -261,6 +263,17 @@ fn sanitize(src: &[f32], dst: &mut [f32]) {
     }
 }
 
+/// [`sanitize`], returning the largest magnitude copied.
+fn sanitize_peak(src: &[f32], dst: &mut [f32]) -> f32 {
+    let mut m = 0.0f32;
+    for (d, s) in dst.iter_mut().zip(src) {
+        let v = if s.is_finite() { *s } else { 0.0 };
+        *d = v;
+        m = max2_f32(v.abs(), m);
+    }
+    m
+}
+
 /// Everything Lacquer reports about a programme's loudness. Serialises to JSON
 /// with `null` for values that do not exist (silence), never NaN.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -328,6 +341,9 @@ pub struct Meter {
     scratch: Vec<Vec<f32>>,
     /// True-peak detectors, one per channel.
     true_peaks: Vec<TruePeak>,
+    /// Largest sample magnitude so far, per channel, linear (taken while the
+    /// samples are sanitised, so `ebur128` needs no sample-peak pass).
+    sample_peak: [f32; MAX_CHANNELS],
 }
 
 impl Meter {
@@ -341,9 +357,9 @@ impl Meter {
     /// only (loudness range reads 0, no curve, no momentary or short-term maxima).
     pub fn with_mode(channels: usize, sample_rate: u32, full: bool) -> Result<Self, DspError> {
         let mode = if full {
-            Mode::I | Mode::S | Mode::LRA | Mode::SAMPLE_PEAK
+            Mode::I | Mode::S | Mode::LRA
         } else {
-            Mode::I | Mode::SAMPLE_PEAK
+            Mode::I
         };
         let ebu = new_ebu(channels, sample_rate, mode)?;
         let frames_per_tick = ((sample_rate as usize) + 5) / 10;
@@ -362,6 +378,7 @@ impl Meter {
             full,
             scratch: vec![vec![0.0; CHUNK]; channels],
             true_peaks: vec![TruePeak::new(sample_rate); channels],
+            sample_peak: [0.0; MAX_CHANNELS],
         })
     }
 
@@ -432,7 +449,8 @@ impl Meter {
         while pos < n {
             let len = (n - pos).min(CHUNK).min(self.until_tick);
             for (c, src) in planar.iter().enumerate().take(self.channels) {
-                sanitize(&src[pos..pos + len], &mut self.scratch[c][..len]);
+                let m = sanitize_peak(&src[pos..pos + len], &mut self.scratch[c][..len]);
+                self.sample_peak[c] = max2_f32(m, self.sample_peak[c]);
                 if let Some(tp) = self.true_peaks.get_mut(c).filter(|_| true_peak) {
                     tp.add(&self.scratch[c][..len]);
                 }
@@ -495,10 +513,8 @@ impl Meter {
 
     /// Maximum sample peak over all channels so far, dBFS.
     pub fn sample_peak_dbfs(&self) -> Option<f64> {
-        let sp = (0..self.channels as u32)
-            .filter_map(|c| self.ebu.sample_peak(c).ok())
-            .fold(0.0f64, f64::max);
-        lin_to_db(sp)
+        let sp = self.sample_peak[..self.channels].iter().fold(0.0f32, |m, v| max2_f32(*v, m));
+        lin_to_db(sp as f64)
     }
 
     /// Loudness range so far, LU (0 when unavailable or not metered).
@@ -560,8 +576,8 @@ pub fn analyze(channels: &[Vec<f32>], sample_rate: u32) -> LoudnessReport {
 /// Lifecycle: [`LiveMeter::new`] allocates; [`LiveMeter::process`],
 /// [`LiveMeter::reset`] and the readers never allocate, lock or panic.
 pub struct LiveMeter {
-    /// The BS.1770 meter (momentary + short-term + sample peak modes only, so no
-    /// history grows).
+    /// The BS.1770 meter (momentary and short-term modes only, so no history
+    /// grows; the sample peak is tracked here).
     ebu: EbuR128,
     /// Channels, 1 or 2.
     channels: usize,
@@ -598,9 +614,8 @@ impl LiveMeter {
             };
             debug_assert!(r.is_ok());
             for c in 0..self.channels {
-                for &v in &self.scratch[c][..len] {
-                    self.peak_lin = self.peak_lin.max(v.abs() as f64);
-                }
+                let m = self.scratch[c][..len].iter().fold(0.0f32, |m, v| max2_f32(v.abs(), m));
+                self.peak_lin = max2(m as f64, self.peak_lin);
             }
             pos += len;
         }
@@ -650,6 +665,35 @@ mod tests {
         assert!((stereo - mono - 10.0 * libm::log10(2.0)).abs() < 1e-6, "{mono} {stereo}");
         // −20 dBFS sine in both channels of stereo reads −20 LUFS (Tech 3341 case 2).
         assert!((stereo + 20.0).abs() < 0.1, "{stereo}");
+    }
+
+    #[test]
+    fn sample_peak_is_what_ebur128_reports() {
+        // Our sample peak (taken while sanitising) against ebur128's own
+        // sample-peak mode, on noise with a NaN and an infinity in it.
+        let mut seed = 3u32;
+        let mut ch = || -> Vec<f32> {
+            (0..50_000)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 17;
+                    seed ^= seed << 5;
+                    seed as f32 / u32::MAX as f32 - 0.5
+                })
+                .collect()
+        };
+        let (mut l, r) = (ch(), ch());
+        l[100] = f32::NAN;
+        l[200] = f32::INFINITY;
+        let mut m = Meter::new(2, 48_000).unwrap();
+        m.add(&[&l, &r]);
+        let mut e = EbuR128::new(2, 48_000, Mode::SAMPLE_PEAK).unwrap();
+        let (mut lc, mut rc) = (vec![0.0; l.len()], vec![0.0; r.len()]);
+        sanitize(&l, &mut lc);
+        sanitize(&r, &mut rc);
+        e.add_frames_planar_f32(&[&lc, &rc]).unwrap();
+        let want = e.sample_peak(0).unwrap().max(e.sample_peak(1).unwrap());
+        assert_eq!(m.sample_peak_dbfs(), lin_to_db(want));
     }
 
     #[test]
