@@ -298,6 +298,8 @@ pub struct MasterJob {
     output: Option<Vec<Vec<f32>>>,
     /// Meter on a second thread while rendering (native `run` only).
     parallel: bool,
+    /// Stop before metering the finished master (native `run_with`).
+    pause_before_master_measure: bool,
 }
 
 impl MasterJob {
@@ -343,6 +345,7 @@ impl MasterJob {
             report: MasterReport { target, ..Default::default() },
             output: None,
             parallel: false,
+            pause_before_master_measure: false,
         })
     }
 
@@ -464,6 +467,9 @@ impl MasterJob {
         let mut budget = budget_frames.max(1);
         let n = self.frames();
         while budget > 0 {
+            if self.pause_before_master_measure && matches!(self.phase, Phase::Measure { search_pass: false, .. }) {
+                break;
+            }
             #[cfg(not(target_arch = "wasm32"))]
             if self.parallel && matches!(self.phase, Phase::Render { .. }) {
                 self.render_and_measure();
@@ -681,6 +687,39 @@ impl MasterJob {
         }
     }
 
+    /// Like [`MasterJob::run`], and hands the finished samples and their rate
+    /// to `encode` on a thread of its own while the master is metered for its
+    /// report, so that encoding and writing the file overlap the measurement.
+    /// Returns the result and what `encode` returned.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn run_with<R: Send>(mut self, encode: impl FnOnce(&[Vec<f32>], u32) -> R + Send) -> (MasterResult, R) {
+        self.parallel = true;
+        self.pause_before_master_measure = true;
+        while !matches!(self.phase, Phase::Done | Phase::Measure { search_pass: false, .. }) {
+            self.step(usize::MAX);
+        }
+        let sr = self.sample_rate;
+        let Phase::Measure { rendered, mut meter, .. } = std::mem::replace(&mut self.phase, Phase::Done) else {
+            // Rendered and metered in one go (no search): encode the result.
+            let result = self.into_result();
+            let r = encode(&result.channels, sr);
+            return (result, r);
+        };
+        let n = self.frames();
+        let (rep, r) = std::thread::scope(|sc| {
+            let out = &rendered.out;
+            let encoding = sc.spawn(move || encode(out, sr));
+            meter_range(&mut meter, out, 0, n, true);
+            match encoding.join() {
+                Ok(r) => (meter.report(), r),
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        });
+        self.work_done += n as u64;
+        self.finish(rendered.out, rendered.settings, rep);
+        (self.into_result(), r)
+    }
+
     /// Runs the whole job (natively, with a second thread for metering).
     pub fn run(mut self) -> MasterResult {
         self.parallel = cfg!(not(target_arch = "wasm32"));
@@ -742,6 +781,24 @@ mod tests {
         assert!((o + 16.0).abs() <= 0.005, "{o}");
         assert_eq!(a.report.platforms.len(), platforms::PLATFORMS.len());
         assert!(a.report.passes >= 1);
+    }
+
+    #[test]
+    fn run_with_encodes_the_master_and_reports_the_same() {
+        // With a target (the measurement overlaps the encoding) and without
+        // (rendered and metered in one go): `run_with` hands the encoder the
+        // master and returns what `run` returns.
+        let sr = 48_000;
+        let input: Vec<Vec<f32>> = (0..2).map(|c| noise(sr as usize * 3, 0.3, 20 + c as u32)).collect();
+        for t in [Some(Target { lufs: -12.0, ceiling_dbtp: -1.0 }), None] {
+            let plain = MasterJob::new(input.clone(), sr, Settings::default(), t).unwrap().run();
+            let (res, encoded) = MasterJob::new(input.clone(), sr, Settings::default(), t)
+                .unwrap()
+                .run_with(|ch, rate| (ch.to_vec(), rate));
+            assert_eq!(encoded, (plain.channels.clone(), sr));
+            assert_eq!(res.channels, plain.channels);
+            assert_eq!(res.report, plain.report);
+        }
     }
 
     #[test]

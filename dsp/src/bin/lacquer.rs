@@ -124,9 +124,9 @@ fn cmd_master(args: &Args) -> Result<(), String> {
     let audio = read_audio(input)?;
     let job = MasterJob::new(audio.channels, audio.sample_rate, settings, target)
         .map_err(|e| format!("{input}: {e}"))?;
-    let result = job.run();
-    let out = wav::write_pcm(&result.channels, result.sample_rate, 24);
-    std::fs::write(output, out).map_err(|e| format!("cannot write {output}: {e}"))?;
+    // The file is packed and written while the master is metered for the report.
+    let (result, written) = job.run_with(|channels, rate| std::fs::write(output, wav::write_pcm(channels, rate, 24)));
+    written.map_err(|e| format!("cannot write {output}: {e}"))?;
     let r = &result.report;
     if let Some(p) = args.options.get("report") {
         let j = serde_json::to_string_pretty(r).map_err(|e| format!("report: {e}"))?;
