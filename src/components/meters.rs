@@ -29,6 +29,16 @@ fn fmt_lufs(v: Option<f32>) -> String {
     }
 }
 
+/// Limiter gain reduction as a level change: "−1.2 dB", and "0.0 dB" (not
+/// "−0.0") when the limiter is not working.
+fn fmt_gr(db: f32) -> String {
+    if db >= 0.05 {
+        format!("−{db:.1} dB")
+    } else {
+        "0.0 dB".into()
+    }
+}
+
 fn lufs_attr(v: Option<f32>) -> String {
     v.map_or(String::new(), |v| format!("{v:.2}"))
 }
@@ -72,7 +82,7 @@ pub fn Meters() -> impl IntoView {
                     <span class="v" data-testid="live-short-term" data-lufs=move || lufs_attr(m.get().short_term_lufs)>
                         {move || fmt_lufs(m.get().short_term_lufs)}</span></div>
                 <div><span class="k">"Limiter"</span>
-                    <span class="v" data-testid="limiter-gr">{move || format!("−{:.1} dB", m.get().limiter_gr_db.max(0.0))}</span></div>
+                    <span class="v" data-testid="limiter-gr">{move || fmt_gr(m.get().limiter_gr_db)}</span></div>
                 <div><span class="k">"Correlation"</span>
                     <span class="v">{move || format!("{:+.2}", m.get().correlation)}</span></div>
                 <div><span class="k">"Chain"</span>
