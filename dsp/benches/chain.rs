@@ -11,31 +11,11 @@ use lacquer_dsp::{Master, Settings};
 use std::hint::black_box;
 use std::time::Instant;
 
+#[path = "common/programme.rs"]
+mod programme;
+
 const FS: f64 = 48_000.0;
 const SECONDS: usize = 60;
-
-/// A dense, loud programme-like signal (the limiter works on most of it).
-fn signal() -> (Vec<f32>, Vec<f32>) {
-    let n = FS as usize * SECONDS;
-    let mut s: u32 = 1;
-    let mut rnd = move || {
-        s ^= s << 13;
-        s ^= s >> 17;
-        s ^= s << 5;
-        s as f64 / u32::MAX as f64 * 2.0 - 1.0
-    };
-    let mut l = Vec::with_capacity(n);
-    let mut r = Vec::with_capacity(n);
-    for i in 0..n {
-        let t = i as f64 / FS;
-        let beat = (t * 2.0).fract();
-        let kick = (2.0 * std::f64::consts::PI * 55.0 * t).sin() * (-beat * 10.0).exp();
-        let nz = rnd() * 0.2;
-        l.push((0.6 * kick + nz + 0.1 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()) as f32);
-        r.push((0.6 * kick - nz + 0.1 * (2.0 * std::f64::consts::PI * 660.0 * t).sin()) as f32);
-    }
-    (l, r)
-}
 
 /// Median × realtime of `runs` runs of `f` over the signal.
 fn measure(name: &str, runs: usize, mut f: impl FnMut() -> f64) {
@@ -63,7 +43,7 @@ fn module_bench<M>(sig: &(Vec<f32>, Vec<f32>), m: &mut M, mut process: impl FnMu
 }
 
 fn main() {
-    let sig = signal();
+    let sig = programme::dense_programme(FS, FS as usize * SECONDS);
     let s = Settings::default();
     let mut busy = s;
     busy.eq.highpass_slope = Slope::Db24;

@@ -8,21 +8,14 @@
 //!
 //! `ABL=comp|schp|peak|eq|dither|dc|stereo|lim|hot` changes one setting (bypass, no
 //! side-chain high-pass, peak detection, ...) to see what a module costs.
+#[path = "../benches/common/programme.rs"]
+mod programme;
+
 use lacquer_dsp::{Master, Settings};
 fn main() {
     let fs = 48_000.0;
     let n = (fs as usize) * std::env::args().nth(1).map(|s| s.parse().unwrap()).unwrap_or(10);
-    let mut s: u32 = 1;
-    let mut rnd = move || { s ^= s << 13; s ^= s >> 17; s ^= s << 5; s as f64 / u32::MAX as f64 * 2.0 - 1.0 };
-    let (mut l, mut r) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for i in 0..n {
-        let t = i as f64 / fs;
-        let beat = (t * 2.0).fract();
-        let kick = (2.0 * std::f64::consts::PI * 55.0 * t).sin() * (-beat * 10.0).exp();
-        let nz = rnd() * 0.2;
-        l.push((0.6 * kick + nz + 0.1 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()) as f32);
-        r.push((0.6 * kick - nz + 0.1 * (2.0 * std::f64::consts::PI * 660.0 * t).sin()) as f32);
-    }
+    let (mut l, mut r) = programme::dense_programme(fs, n);
     let mut st = Settings::default();
     match std::env::var("ABL").unwrap_or_default().as_str() {
         "comp" => st.compressor.bypass = true,
