@@ -306,6 +306,26 @@ impl Compressor {
         self.gr_db = 0.0;
     }
 
+    /// The single band's gain for the sample (L `x`, R `y`) at control position
+    /// `k`: side-chain filter, detector, gain ramp, and at the end of a gain
+    /// step the gain computer.
+    #[inline(always)]
+    fn single_gain(&mut self, x: f64, y: f64, k: usize, det: Detector, rc: f64) -> f64 {
+        let j = k % GAIN_STEP;
+        let (a, b) = if self.sc_hp.is_identity() {
+            (x, y)
+        } else {
+            (self.sc_st[0].tick(&self.sc_hp, x), self.sc_st[1].tick(&self.sc_hp, y))
+        };
+        self.single.detect(det, a, b, rc);
+        let g = self.single.ramp(j);
+        if j == GAIN_STEP - 1 {
+            self.single.step(det, k);
+            self.gr_db = max2(self.gr_db, self.single.env_db);
+        }
+        g
+    }
+
     /// Compresses a segment of at most one control period starting `phase` frames in.
     pub fn process(&mut self, l: &mut [f64], r: &mut [f64], phase: usize) {
         let wet_off = self.wet.settled() && self.wet.to == 0.0;
@@ -323,20 +343,7 @@ impl Compressor {
             // applied in a loop of their own (the same arithmetic).
             let mut gains = [0.0f64; CONTROL_PERIOD];
             for (i, g) in gains[..n].iter_mut().enumerate() {
-                let (x, y) = (l[i], r[i]);
-                let k = phase + i;
-                let j = k % GAIN_STEP;
-                let (a, b) = if self.sc_hp.is_identity() {
-                    (x, y)
-                } else {
-                    (self.sc_st[0].tick(&self.sc_hp, x), self.sc_st[1].tick(&self.sc_hp, y))
-                };
-                self.single.detect(det, a, b, rc);
-                *g = self.single.ramp(j);
-                if j == GAIN_STEP - 1 {
-                    self.single.step(det, k);
-                    self.gr_db = max2(self.gr_db, self.single.env_db);
-                }
+                *g = self.single_gain(l[i], r[i], phase + i, det, rc);
             }
             for ((x, y), g) in l.iter_mut().zip(r.iter_mut()).zip(&gains[..n]) {
                 *x *= g;
@@ -351,19 +358,9 @@ impl Compressor {
             let j = k % GAIN_STEP;
             let (mut sl, mut sr) = (x, y);
             if use_single {
-                let (a, b) = if self.sc_hp.is_identity() {
-                    (x, y)
-                } else {
-                    (self.sc_st[0].tick(&self.sc_hp, x), self.sc_st[1].tick(&self.sc_hp, y))
-                };
-                self.single.detect(det, a, b, rc);
-                let g = self.single.ramp(j);
+                let g = self.single_gain(x, y, k, det, rc);
                 sl = x * g;
                 sr = y * g;
-                if j == GAIN_STEP - 1 {
-                    self.single.step(det, k);
-                    self.gr_db = max2(self.gr_db, self.single.env_db);
-                }
             }
             if use_multi {
                 let bl = self.split[0].split(x);
