@@ -180,7 +180,7 @@ impl Proxy {
         points.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let mut ends: Vec<usize> = (0..count).map(|i| (points[(2 * i + 1) * points.len() / (2 * count)].1 + 1) * tick).collect();
         ends.sort_unstable();
-        let mut proxy: Vec<Vec<f32>> = vec![Vec::with_capacity(count * (pre + meas)); input.len()];
+        let mut proxy: Vec<Vec<f32>> = input.iter().map(|_| Vec::with_capacity(count * (pre + meas))).collect();
         let mut measured = Vec::with_capacity(count);
         let mut spans = Vec::with_capacity(count);
         for end in ends {
@@ -245,7 +245,7 @@ impl Proxy {
 
     /// The excerpts' renders back to back (the layout of `input`).
     fn concat(&self, outs: Vec<Vec<Vec<f32>>>) -> Vec<Vec<f32>> {
-        let mut all = vec![Vec::with_capacity(self.input[0].len()); self.input.len()];
+        let mut all: Vec<Vec<f32>> = self.input.iter().map(|_| Vec::with_capacity(self.input[0].len())).collect();
         for o in outs {
             for (a, c) in all.iter_mut().zip(o) {
                 a.extend_from_slice(&c);
@@ -486,20 +486,7 @@ impl MasterJob {
                     self.work_done += k as u64;
                     if *pos >= n {
                         let rep = meter.report();
-                        self.report.input_lufs = rep.integrated_lufs;
-                        self.report.input_loudness = rep;
-                        if let Some(t) = self.target {
-                            self.search = Some(Search::new(
-                                self.settings,
-                                t,
-                                self.report.input_lufs,
-                                SearchConfig::default(),
-                            ));
-                            if self.report.input_lufs.is_some() {
-                                self.proxy = Proxy::build(&self.input, &self.report.input_loudness, self.settings, t);
-                            }
-                        }
-                        self.plan();
+                        self.input_measured(rep);
                     }
                 }
                 Phase::Proxy { render, done, settings, gr_db } => {
@@ -608,6 +595,19 @@ impl MasterJob {
             _ => "mastering",
         };
         Progress { fraction: self.fraction(), phase, done: false }
+    }
+
+    /// The input has been measured: set up the search, and what comes next.
+    fn input_measured(&mut self, rep: LoudnessReport) {
+        self.report.input_lufs = rep.integrated_lufs;
+        self.report.input_loudness = rep;
+        if let Some(t) = self.target {
+            self.search = Some(Search::new(self.settings, t, self.report.input_lufs, SearchConfig::default()));
+            if self.report.input_lufs.is_some() {
+                self.proxy = Proxy::build(&self.input, &self.report.input_loudness, self.settings, t);
+            }
+        }
+        self.plan();
     }
 
     /// A render has been measured: a search pass, or the master.
@@ -720,6 +720,53 @@ impl MasterJob {
         (self.into_result(), r)
     }
 
+    /// Like [`MasterJob::new`], for an input that is still to be decoded:
+    /// `decode` fills the next frames of every channel (one slice per
+    /// channel, all the same length) and is called over the whole file, in
+    /// order, on a second thread, while this one meters each piece as soon as
+    /// it is filled (the true peak beside the decoding). The job comes back
+    /// with its input measured, as [`MasterJob::step`] would have left it.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn decode_and_measure(
+        channels: usize,
+        frames: usize,
+        sample_rate: u32,
+        settings: Settings,
+        target: Option<Target>,
+        mut decode: impl FnMut(&mut [&mut [f32]]) -> Result<(), DspError> + Send,
+    ) -> Result<Self, DspError> {
+        /// Frames decoded and metered at a time (about a second).
+        const PIECE: usize = 1 << 16;
+        let mut job = Self::new(crate::render::zeroed(channels, frames), sample_rate, settings, target)?;
+        let Phase::Input { meter, .. } = &mut job.phase else { unreachable!("a new job meters its input first") };
+        let mut peaks = meter.split_true_peak();
+        let input = &mut job.input;
+        let decoded = std::thread::scope(|sc| {
+            let (tx, rx) = std::sync::mpsc::channel::<Vec<&[f32]>>();
+            let decoding = sc.spawn(move || -> Result<crate::loudness::meter::TruePeaks, DspError> {
+                let mut pieces: Vec<_> = input.iter_mut().map(|c| c.chunks_mut(PIECE)).collect();
+                while let Some(mut piece) = pieces.iter_mut().map(Iterator::next).collect::<Option<Vec<_>>>() {
+                    decode(&mut piece)?;
+                    let piece: Vec<&[f32]> = piece.into_iter().map(|c| &*c).collect();
+                    if tx.send(piece.clone()).is_err() {
+                        break; // the meter panicked: the scope reports it
+                    }
+                    peaks.add(&piece);
+                }
+                Ok(peaks)
+            });
+            for piece in rx {
+                meter.add(&piece);
+            }
+            decoding.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+        });
+        meter.join_true_peak(decoded?);
+        let rep = meter.report();
+        job.work_done += frames as u64;
+        job.input_measured(rep);
+        Ok(job)
+    }
+
     /// Runs the whole job (natively, with a second thread for metering).
     pub fn run(mut self) -> MasterResult {
         self.parallel = cfg!(not(target_arch = "wasm32"));
@@ -799,6 +846,30 @@ mod tests {
             assert_eq!(res.channels, plain.channels);
             assert_eq!(res.report, plain.report);
         }
+    }
+
+    #[test]
+    fn decoding_while_measuring_gives_the_same_master() {
+        // The CLI's path (the input decoded piece by piece while it is
+        // metered) against decoding first: same samples, same report.
+        let sr = 48_000;
+        let input: Vec<Vec<f32>> = (0..2).map(|c| noise(sr as usize * 35, 0.2, 30 + c as u32)).collect();
+        let bytes = crate::wav::write_pcm(&input, sr, 24);
+        let t = Some(Target { lufs: -14.0, ceiling_dbtp: -1.0 });
+        let decoded = crate::wav::read(&bytes).unwrap();
+        let plain = MasterJob::new(decoded.channels, sr, Settings::default(), t).unwrap().run();
+        let mut pcm = crate::wav::PcmStream::new(std::io::Cursor::new(&bytes)).unwrap();
+        let job = MasterJob::decode_and_measure(2, pcm.frames(), sr, Settings::default(), t, |piece| pcm.read_into(piece))
+            .unwrap();
+        let (res, ()) = job.run_with(|_, _| ());
+        assert_eq!(res.channels, plain.channels);
+        assert_eq!(res.report, plain.report);
+        assert!(res.report.target_outcome.as_ref().unwrap().proxy_passes > 0);
+        // A decoding error comes back as the job's error.
+        let failed = MasterJob::decode_and_measure(2, 1000, sr, Settings::default(), t, |_| {
+            Err(DspError::BadInput("the WAV data cannot be read".into()))
+        });
+        assert!(failed.is_err());
     }
 
     #[test]

@@ -31,6 +31,9 @@ impl Audio {
     }
 }
 
+/// Frames decoded at a time by [`read`].
+pub const PIECE: usize = 1 << 15;
+
 /// Reads a WAV file from bytes.
 pub fn read(bytes: &[u8]) -> Result<Audio, DspError> {
     let reader = hound::WavReader::new(Cursor::new(bytes))
@@ -44,22 +47,25 @@ pub fn read(bytes: &[u8]) -> Result<Audio, DspError> {
         return Err(DspError::BadInput("the WAV file declares a sample rate of 0 Hz".into()));
     }
     let frames = reader.duration() as usize;
-    if let Some(channels) = read_fast(bytes, reader, ch, frames, spec) {
+    if let Some(mut pcm) = PcmStream::new(Cursor::new(bytes)) {
+        let mut channels = crate::render::zeroed(ch, frames);
+        let mut pieces: Vec<_> = channels.iter_mut().map(|c| c.chunks_mut(PIECE)).collect();
+        while let Some(mut out) = pieces.iter_mut().map(Iterator::next).collect::<Option<Vec<_>>>() {
+            pcm.read_into(&mut out)?;
+        }
         return Ok(Audio { channels, sample_rate: spec.sample_rate });
     }
-    let mut reader = hound::WavReader::new(Cursor::new(bytes))
-        .map_err(|e| DspError::BadInput(format!("not a readable WAV file ({e})")))?;
-    let mut channels = vec![Vec::with_capacity(frames); ch];
+    let mut channels: Vec<Vec<f32>> = (0..ch).map(|_| Vec::with_capacity(frames)).collect();
     let mut push = |i: usize, v: f32| channels[i % ch].push(v);
     let bad = |e: hound::Error| DspError::BadInput(format!("the WAV data is damaged ({e})"));
     match (spec.sample_format, spec.bits_per_sample) {
         (hound::SampleFormat::Float, 32) => {
-            for (i, s) in reader.samples::<f32>().enumerate() {
+            for (i, s) in reader.into_samples::<f32>().enumerate() {
                 push(i, s.map_err(bad)?);
             }
         }
         (hound::SampleFormat::Int, bits @ (8 | 16 | 24 | 32)) => {
-            for (i, s) in reader.samples::<i32>().enumerate() {
+            for (i, s) in reader.into_samples::<i32>().enumerate() {
                 push(i, int_to_f32(s.map_err(bad)?, bits));
             }
         }
@@ -78,48 +84,127 @@ pub fn read(bytes: &[u8]) -> Result<Audio, DspError> {
     Ok(Audio { channels, sample_rate: spec.sample_rate })
 }
 
-/// The common layouts (16- and 24-bit integer, 32-bit float, samples packed
-/// in whole bytes, data chunk complete) decoded straight from the bytes, with
-/// the same scaling as [`int_to_f32`]; `None` sends anything else through
-/// hound's general reader.
-fn read_fast(
-    bytes: &[u8],
-    reader: hound::WavReader<Cursor<&[u8]>>,
-    ch: usize,
+/// How the samples of a [`PcmStream`] are stored.
+#[derive(Clone, Copy, Debug)]
+enum Packed {
+    I16,
+    I24,
+    F32,
+}
+
+/// The samples of a WAV file in one of the common layouts (16- and 24-bit
+/// integer, 32-bit float, packed in whole bytes, data chunk complete), decoded
+/// straight from its bytes piece by piece, in order, with the same scaling as
+/// [`read`]. A file can be decoded while the first pieces are already in use
+/// and without holding its bytes in memory.
+pub struct PcmStream<R> {
+    /// The file, positioned at the next undecoded frame.
+    reader: R,
+    /// Sample layout.
+    packed: Packed,
+    /// Channels.
+    channels: usize,
+    /// Frames in the file.
     frames: usize,
-    spec: hound::WavSpec,
-) -> Option<Vec<Vec<f32>>> {
-    use hound::SampleFormat::{Float, Int};
-    let width = match (spec.sample_format, spec.bits_per_sample) {
-        (Int, 16) => 2,
-        (Int, 24) => 3,
-        (Float, 32) => 4,
-        _ => return None,
-    };
-    // hound leaves the cursor at the start of the data chunk's payload; the
-    // chunk's declared size is the four bytes before it.
-    let start = reader.into_inner().position() as usize;
-    let size = u32::from_le_bytes(bytes.get(start.checked_sub(4)?..start)?.try_into().ok()?) as usize;
-    let need = frames.checked_mul(ch)?.checked_mul(width)?;
-    // Only when the samples fill the chunk exactly (no padding to wider
-    // containers) and the file holds all of them.
-    if size / width / ch != frames || size < need || size - need >= width * ch {
-        return None;
-    }
-    let data = bytes.get(start..start + need)?;
-    let mut channels = vec![vec![0.0f32; frames]; ch];
-    for (c, out) in channels.iter_mut().enumerate() {
-        let src = data[c * width..].chunks(width * ch);
-        match width {
-            2 => out.iter_mut().zip(src).for_each(|(o, s)| *o = int_to_f32(i16::from_le_bytes([s[0], s[1]]) as i32, 16)),
-            3 => out
-                .iter_mut()
-                .zip(src)
-                .for_each(|(o, s)| *o = int_to_f32(i32::from_le_bytes([0, s[0], s[1], s[2]]) >> 8, 24)),
-            _ => out.iter_mut().zip(src).for_each(|(o, s)| *o = f32::from_le_bytes([s[0], s[1], s[2], s[3]])),
+    /// Sample rate, Hz.
+    sample_rate: u32,
+    /// Frames decoded so far.
+    done: usize,
+    /// The bytes of the piece being decoded.
+    bytes: Vec<u8>,
+}
+
+impl<R: std::io::Read + std::io::Seek> PcmStream<R> {
+    /// The stream of `reader`'s samples, or `None` when the file is not in one
+    /// of the common layouts (or not a readable WAV file): [`read`] then
+    /// decodes it, or says what is wrong with it.
+    pub fn new(reader: R) -> Option<Self> {
+        use hound::SampleFormat::{Float, Int};
+        use std::io::SeekFrom;
+        let wav = hound::WavReader::new(reader).ok()?;
+        let spec = wav.spec();
+        let (channels, frames) = (spec.channels as usize, wav.duration() as usize);
+        let (packed, width) = match (spec.sample_format, spec.bits_per_sample) {
+            (Int, 16) => (Packed::I16, 2),
+            (Int, 24) => (Packed::I24, 3),
+            (Float, 32) => (Packed::F32, 4),
+            _ => return None,
+        };
+        if channels == 0 || spec.sample_rate == 0 {
+            return None;
         }
+        // hound leaves the reader at the start of the data chunk's payload; the
+        // chunk's declared size is the four bytes before it.
+        let mut reader = wav.into_inner();
+        let start = reader.stream_position().ok()?;
+        reader.seek(SeekFrom::Start(start.checked_sub(4)?)).ok()?;
+        let mut size = [0u8; 4];
+        reader.read_exact(&mut size).ok()?;
+        let size = u32::from_le_bytes(size) as usize;
+        let len = reader.seek(SeekFrom::End(0)).ok()?;
+        reader.seek(SeekFrom::Start(start)).ok()?;
+        let need = frames.checked_mul(channels)?.checked_mul(width)?;
+        // Only when the samples fill the chunk exactly (no padding to wider
+        // containers) and the file holds all of them.
+        if size / width / channels != frames || size < need || size - need >= width * channels {
+            return None;
+        }
+        if (len - start) < need as u64 {
+            return None;
+        }
+        Some(Self { reader, packed, channels, frames, sample_rate: spec.sample_rate, done: 0, bytes: Vec::new() })
     }
-    Some(channels)
+}
+
+impl<R: std::io::Read> PcmStream<R> {
+    /// Channels.
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Frames in the file.
+    pub fn frames(&self) -> usize {
+        self.frames
+    }
+
+    /// Sample rate, Hz.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    /// Decodes the next `out[0].len()` frames into `out`, one slice per
+    /// channel (all the same length, at most the frames left).
+    pub fn read_into(&mut self, out: &mut [&mut [f32]]) -> Result<(), DspError> {
+        let n = out.first().map_or(0, |c| c.len());
+        assert!(out.len() == self.channels && out.iter().all(|c| c.len() == n), "one slice per channel, same lengths");
+        assert!(n <= self.frames - self.done, "past the end of the file");
+        let width = match self.packed {
+            Packed::I16 => 2,
+            Packed::I24 => 3,
+            Packed::F32 => 4,
+        };
+        let step = width * self.channels;
+        self.bytes.resize(n * step, 0);
+        self.reader
+            .read_exact(&mut self.bytes)
+            .map_err(|e| DspError::BadInput(format!("the WAV data cannot be read ({e})")))?;
+        for (c, dst) in out.iter_mut().enumerate() {
+            let src = self.bytes[c * width..].chunks(step);
+            match self.packed {
+                Packed::I16 => dst
+                    .iter_mut()
+                    .zip(src)
+                    .for_each(|(o, s)| *o = int_to_f32(i16::from_le_bytes([s[0], s[1]]) as i32, 16)),
+                Packed::I24 => dst
+                    .iter_mut()
+                    .zip(src)
+                    .for_each(|(o, s)| *o = int_to_f32(i32::from_le_bytes([0, s[0], s[1], s[2]]) >> 8, 24)),
+                Packed::F32 => dst.iter_mut().zip(src).for_each(|(o, s)| *o = f32::from_le_bytes([s[0], s[1], s[2], s[3]])),
+            }
+        }
+        self.done += n;
+        Ok(())
+    }
 }
 
 /// Converts an integer PCM sample to f32 with the browser's scaling.
@@ -306,6 +391,36 @@ mod tests {
             let a = read(cur.get_ref()).unwrap();
             assert_eq!(a.channels, read_slow(cur.get_ref()), "{bits}-bit {ch} ch");
             assert_eq!(a.frames(), 1001);
+        }
+    }
+
+    #[test]
+    fn streamed_decoding_matches_reading_the_whole_file() {
+        // Pieces of any size, from a file on disk, give what `read` gives; a
+        // data chunk cut short is left to `read`, which says so.
+        let sr = 44_100;
+        let (l, r) = ((0..5000).map(|i| ((i * 37) % 201) as f32 / 100.0 - 1.0), (0..5000).map(|i| (i as f32 * 0.01).sin()));
+        let ch: Vec<Vec<f32>> = vec![l.collect(), r.collect()];
+        for bits in [16, 24] {
+            let bytes = write_pcm(&ch, sr, bits);
+            let whole = read(&bytes).unwrap();
+            let path = std::env::temp_dir().join(format!("lacquer-stream-test-{}-{bits}.wav", std::process::id()));
+            std::fs::write(&path, &bytes).unwrap();
+            let mut pcm = PcmStream::new(std::fs::File::open(&path).unwrap()).unwrap();
+            std::fs::remove_file(&path).unwrap();
+            assert_eq!((pcm.channels(), pcm.frames(), pcm.sample_rate()), (2, 5000, sr));
+            let mut got = crate::render::zeroed(2, 5000);
+            let mut at = 0;
+            for n in [1, 7, 4096, 5000 - 4104] {
+                let mut piece: Vec<&mut [f32]> = got.iter_mut().map(|c| &mut c[at..at + n]).collect();
+                pcm.read_into(&mut piece).unwrap();
+                at += n;
+            }
+            assert_eq!(got, whole.channels, "{bits}-bit");
+            // The last frame's second sample missing.
+            let cut = &bytes[..bytes.len() - bits as usize / 8];
+            assert!(PcmStream::new(Cursor::new(cut)).is_none());
+            assert!(matches!(read(cut), Err(DspError::BadInput(m)) if m.contains("damaged")));
         }
     }
 

@@ -121,9 +121,19 @@ fn cmd_master(args: &Args) -> Result<(), String> {
     if let Some(t) = target {
         t.validate()?;
     }
-    let audio = read_audio(input)?;
-    let job = MasterJob::new(audio.channels, audio.sample_rate, settings, target)
-        .map_err(|e| format!("{input}: {e}"))?;
+    // The common WAV layouts are decoded piece by piece while they are metered.
+    let file = std::fs::File::open(input).map_err(|e| format!("cannot read {input}: {e}"))?;
+    let job = match wav::PcmStream::new(file) {
+        Some(mut pcm) => {
+            let (ch, n, sr) = (pcm.channels(), pcm.frames(), pcm.sample_rate());
+            MasterJob::decode_and_measure(ch, n, sr, settings, target, |piece| pcm.read_into(piece))
+        }
+        None => {
+            let audio = read_audio(input)?;
+            MasterJob::new(audio.channels, audio.sample_rate, settings, target)
+        }
+    }
+    .map_err(|e| format!("{input}: {e}"))?;
     // The file is packed and written while the master is metered for the report.
     let (result, written) = job.run_with(|channels, rate| std::fs::write(output, wav::write_pcm(channels, rate, 24)));
     written.map_err(|e| format!("cannot write {output}: {e}"))?;
