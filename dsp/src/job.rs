@@ -298,8 +298,8 @@ pub struct MasterJob {
     output: Option<Vec<Vec<f32>>>,
     /// Meter on a second thread while rendering (native `run` only).
     parallel: bool,
-    /// Stop before metering the finished master (native `run_with`).
-    pause_before_master_measure: bool,
+    /// Stop before the output stage (native `run_with`).
+    pause_before_output: bool,
 }
 
 impl MasterJob {
@@ -345,12 +345,23 @@ impl MasterJob {
             report: MasterReport { target, ..Default::default() },
             output: None,
             parallel: false,
-            pause_before_master_measure: false,
+            pause_before_output: false,
         })
     }
 
-    fn frames(&self) -> usize {
+    /// Frames per channel of the input (and of the master).
+    pub fn frames(&self) -> usize {
         self.input[0].len()
+    }
+
+    /// Channels of the input (and of the master).
+    pub fn channels(&self) -> usize {
+        self.input.len()
+    }
+
+    /// Sample rate, Hz.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
     }
 
     /// The meter for a render: in full for the master; for a search pass,
@@ -467,7 +478,7 @@ impl MasterJob {
         let mut budget = budget_frames.max(1);
         let n = self.frames();
         while budget > 0 {
-            if self.pause_before_master_measure && matches!(self.phase, Phase::Measure { search_pass: false, .. }) {
+            if self.pause_before_output && matches!(self.phase, Phase::Output { .. }) {
                 break;
             }
             #[cfg(not(target_arch = "wasm32"))]
@@ -547,12 +558,7 @@ impl MasterJob {
                 }
                 Phase::Output { render, .. } => {
                     let before = render.progress();
-                    let done = if self.parallel {
-                        render.run();
-                        true
-                    } else {
-                        render.step(BLOCK * 4)
-                    };
+                    let done = render.step(if self.parallel { usize::MAX } else { BLOCK * 4 });
                     let k = ((render.progress() - before) * (n as f64)) as usize;
                     budget = budget.saturating_sub(BLOCK);
                     self.work_done += k as u64;
@@ -687,37 +693,67 @@ impl MasterJob {
         }
     }
 
-    /// Like [`MasterJob::run`], and hands the finished samples and their rate
-    /// to `encode` on a thread of its own while the master is metered for its
-    /// report, so that encoding and writing the file overlap the measurement.
-    /// Returns the result and what `encode` returned.
+    /// Runs the whole job like [`MasterJob::run`], handing the master to
+    /// `encode` piece by piece (one slice per channel, in order, all of it
+    /// exactly once) as soon as each piece is final. With a target, the
+    /// chosen pass goes through the output stage a piece at a time on a
+    /// second thread, which also takes the true peak and calls `encode`,
+    /// while this one meters each piece for the report. Returns the result
+    /// and the first error `encode` returned (it is not called after one).
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn run_with<R: Send>(mut self, encode: impl FnOnce(&[Vec<f32>], u32) -> R + Send) -> (MasterResult, R) {
+    pub fn run_with<E: Send>(
+        mut self,
+        mut encode: impl FnMut(&[&[f32]]) -> Result<(), E> + Send,
+    ) -> (MasterResult, Result<(), E>) {
+        /// Frames per piece (about a second).
+        const PIECE: usize = 1 << 16;
         self.parallel = true;
-        self.pause_before_master_measure = true;
-        while !matches!(self.phase, Phase::Done | Phase::Measure { search_pass: false, .. }) {
+        self.pause_before_output = true;
+        while !matches!(self.phase, Phase::Done | Phase::Output { .. }) {
             self.step(usize::MAX);
         }
-        let sr = self.sample_rate;
-        let Phase::Measure { rendered, mut meter, .. } = std::mem::replace(&mut self.phase, Phase::Done) else {
+        let Phase::Output { mut render, settings } = std::mem::replace(&mut self.phase, Phase::Done) else {
             // Rendered and metered in one go (no search): encode the result.
             let result = self.into_result();
-            let r = encode(&result.channels, sr);
-            return (result, r);
-        };
-        let n = self.frames();
-        let (rep, r) = std::thread::scope(|sc| {
-            let out = &rendered.out;
-            let encoding = sc.spawn(move || encode(out, sr));
-            meter_range(&mut meter, out, 0, n, true);
-            match encoding.join() {
-                Ok(r) => (meter.report(), r),
-                Err(e) => std::panic::resume_unwind(e),
+            let mut written = Ok(());
+            let n = result.channels.first().map_or(0, Vec::len);
+            for at in (0..n).step_by(PIECE) {
+                let piece: Vec<&[f32]> = result.channels.iter().map(|c| &c[at..(at + PIECE).min(n)]).collect();
+                written = encode(&piece);
+                if written.is_err() {
+                    break;
+                }
             }
+            return (result, written);
+        };
+        let mut meter = self.meter(true, &settings);
+        let mut peaks = meter.split_true_peak();
+        let written = std::thread::scope(|sc| {
+            let (tx, rx) = std::sync::mpsc::channel::<Vec<&[f32]>>();
+            let render = &mut render;
+            let finishing = sc.spawn(move || {
+                let mut written = Ok(());
+                render.run_into(PIECE, |piece| {
+                    // The meter thread only stops early if it panicked: the scope reports it.
+                    let _ = tx.send(piece.clone());
+                    peaks.add(&piece);
+                    if written.is_ok() {
+                        written = encode(&piece);
+                    }
+                });
+                (peaks, written)
+            });
+            for piece in rx {
+                meter.add(&piece);
+            }
+            let (peaks, written) = finishing.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            meter.join_true_peak(peaks);
+            written
         });
-        self.work_done += n as u64;
-        self.finish(rendered.out, rendered.settings, rep);
-        (self.into_result(), r)
+        self.work_done += 2 * self.frames() as u64;
+        let rep = meter.report();
+        self.finish(render.into_output(), settings, rep);
+        (self.into_result(), written)
     }
 
     /// Like [`MasterJob::new`], for an input that is still to be decoded:
@@ -839,11 +875,24 @@ mod tests {
         let input: Vec<Vec<f32>> = (0..2).map(|c| noise(sr as usize * 3, 0.3, 20 + c as u32)).collect();
         for t in [Some(Target { lufs: -12.0, ceiling_dbtp: -1.0 }), None] {
             let plain = MasterJob::new(input.clone(), sr, Settings::default(), t).unwrap().run();
-            let (res, encoded) = MasterJob::new(input.clone(), sr, Settings::default(), t)
+            let mut encoded: Vec<Vec<f32>> = vec![Vec::new(); 2];
+            let (res, written) = MasterJob::new(input.clone(), sr, Settings::default(), t)
                 .unwrap()
-                .run_with(|ch, rate| (ch.to_vec(), rate));
-            assert_eq!(encoded, (plain.channels.clone(), sr));
+                .run_with(|piece| {
+                    encoded.iter_mut().zip(piece).for_each(|(e, p)| e.extend_from_slice(p));
+                    Ok::<(), ()>(())
+                });
+            assert_eq!(written, Ok(()));
+            assert_eq!(encoded, plain.channels);
             assert_eq!(res.channels, plain.channels);
+            assert_eq!(res.report, plain.report);
+            // An encoder that fails is not called again, and the job still finishes.
+            let mut calls = 0;
+            let (res, written) = MasterJob::new(input.clone(), sr, Settings::default(), t).unwrap().run_with(|_| {
+                calls += 1;
+                if calls == 2 { Err("disk full") } else { Ok(()) }
+            });
+            assert_eq!((written, calls), (Err("disk full"), 2));
             assert_eq!(res.report, plain.report);
         }
     }
@@ -861,7 +910,8 @@ mod tests {
         let mut pcm = crate::wav::PcmStream::new(std::io::Cursor::new(&bytes)).unwrap();
         let job = MasterJob::decode_and_measure(2, pcm.frames(), sr, Settings::default(), t, |piece| pcm.read_into(piece))
             .unwrap();
-        let (res, ()) = job.run_with(|_, _| ());
+        let (res, written) = job.run_with(|_| Ok::<(), ()>(()));
+        assert_eq!(written, Ok(()));
         assert_eq!(res.channels, plain.channels);
         assert_eq!(res.report, plain.report);
         assert!(res.report.target_outcome.as_ref().unwrap().proxy_passes > 0);

@@ -172,12 +172,9 @@ impl Renderer {
 /// [`Renderer::without_output_stage`], in steps, in place. The result is
 /// exactly what [`Renderer::new`] with these output settings renders: the
 /// stage sees the same f32 values, warm-up frames included, in the same order.
-/// The channels are independent (see [`Output::process_channel`]), so each
-/// has its own stage, and [`OutputRender::run`] does them side by side on
-/// native builds.
 pub struct OutputRender {
-    /// The output stage, one per channel (each handles only its own channel).
-    stages: Vec<Output>,
+    /// The output stage (both channels, as in the chain).
+    stage: Output,
     /// Warm-up frames, per channel (processed, then dropped).
     head: Vec<Vec<f32>>,
     /// The render, per channel; becomes the output.
@@ -186,24 +183,33 @@ pub struct OutputRender {
     pos: usize,
 }
 
-/// Runs `stage` over frames `from..to` of one channel (warm-up `head`, then
-/// `body`), in segments that never cross a control period, as in the chain.
-fn output_channel(stage: &mut Output, ch: usize, head: &mut [f32], body: &mut [f32], from: usize, to: usize) {
-    let warm = head.len();
-    let mut pos = from;
-    while pos < to {
-        let phase = pos % CONTROL_PERIOD;
-        let (buf, at, room) = if pos < warm { (&mut *head, pos, warm - pos) } else { (&mut *body, pos - warm, to - pos) };
-        let n = (CONTROL_PERIOD - phase).min(to - pos).min(room);
-        let mut x = [0.0f64; CONTROL_PERIOD];
-        for k in 0..n {
-            x[k] = buf[at + k] as f64;
+/// Runs `stage` over `chans` (one slice per channel, the same length), whose
+/// first frame is frame `pos` of the stream, warm-up included, in segments
+/// that never cross a control period, as in the chain.
+fn output_run(stage: &mut Output, chans: &mut [&mut [f32]], pos: usize) {
+    let n = chans.first().map_or(0, |c| c.len());
+    let mut at = 0;
+    while at < n {
+        let phase = (pos + at) % CONTROL_PERIOD;
+        let len = (CONTROL_PERIOD - phase).min(n - at);
+        let mut x = [[0.0f64; CONTROL_PERIOD]; 2];
+        for (x, c) in x.iter_mut().zip(chans.iter()) {
+            for (v, s) in x.iter_mut().zip(&c[at..at + len]) {
+                *v = *s as f64;
+            }
         }
-        stage.process_channel(ch, &mut x[..n], phase);
-        for k in 0..n {
-            buf[at + k] = x[k] as f32;
+        let [l, r] = &mut x;
+        if chans.len() == 2 {
+            stage.process(&mut l[..len], &mut r[..len], phase);
+        } else {
+            stage.process_channel(0, &mut l[..len], phase);
         }
-        pos += n;
+        for (x, c) in x.iter().zip(chans.iter_mut()) {
+            for (v, s) in x.iter().zip(&mut c[at..at + len]) {
+                *s = *v as f32;
+            }
+        }
+        at += len;
     }
 }
 
@@ -211,47 +217,56 @@ impl OutputRender {
     /// Prepares the output stage with `settings` over `head` and `body`
     /// (from [`Renderer::into_parts`]).
     pub fn new(settings: &OutputSettings, sample_rate: u32, head: Vec<Vec<f32>>, body: Vec<Vec<f32>>) -> Self {
-        let stages = body
-            .iter()
-            .map(|_| {
-                let mut stage = Output::new();
-                stage.prepare((sample_rate as f64).clamp(8_000.0, 192_000.0), settings);
-                stage
-            })
-            .collect();
-        Self { stages, head, body, pos: 0 }
+        assert!(body.len() == 1 || body.len() == 2, "OutputRender takes mono or stereo");
+        let mut stage = Output::new();
+        stage.prepare((sample_rate as f64).clamp(8_000.0, 192_000.0), settings);
+        Self { stage, head, body, pos: 0 }
+    }
+
+    fn warm(&self) -> usize {
+        self.head.first().map_or(0, Vec::len)
     }
 
     fn total(&self) -> usize {
-        self.head.first().map_or(0, Vec::len) + self.body.first().map_or(0, Vec::len)
+        self.warm() + self.body.first().map_or(0, Vec::len)
     }
 
     /// Processes up to `max_frames` more frames. Returns true when done.
     pub fn step(&mut self, max_frames: usize) -> bool {
-        let end = self.total().min(self.pos.saturating_add(max_frames.max(1)));
-        for (c, stage) in self.stages.iter_mut().enumerate() {
-            output_channel(stage, c, &mut self.head[c], &mut self.body[c], self.pos, end);
+        let (warm, end) = (self.warm(), self.total().min(self.pos.saturating_add(max_frames.max(1))));
+        if self.pos < warm {
+            let to = end.min(warm);
+            let mut h: Vec<&mut [f32]> = self.head.iter_mut().map(|c| &mut c[self.pos..to]).collect();
+            output_run(&mut self.stage, &mut h, self.pos);
+            self.pos = to;
         }
-        self.pos = end;
+        if self.pos < end {
+            let mut b: Vec<&mut [f32]> = self.body.iter_mut().map(|c| &mut c[self.pos - warm..end - warm]).collect();
+            output_run(&mut self.stage, &mut b, self.pos);
+            self.pos = end;
+        }
         self.pos >= self.total()
     }
 
-    /// Processes everything left, one thread per channel on native builds.
-    pub fn run(&mut self) {
-        let (from, to) = (self.pos, self.total());
-        #[cfg(not(target_arch = "wasm32"))]
-        std::thread::scope(|sc| {
-            for (c, ((stage, head), body)) in
-                self.stages.iter_mut().zip(self.head.iter_mut()).zip(self.body.iter_mut()).enumerate()
-            {
-                sc.spawn(move || output_channel(stage, c, head, body, from, to));
-            }
-        });
-        #[cfg(target_arch = "wasm32")]
-        for (c, stage) in self.stages.iter_mut().enumerate() {
-            output_channel(stage, c, &mut self.head[c], &mut self.body[c], from, to);
+    /// Processes everything left, handing each finished stretch of the
+    /// output to `each` as soon as it is done, in order: one slice per
+    /// channel, `piece` frames or fewer. (Natively, the job meters and
+    /// encodes the master on other threads while later pieces are processed.)
+    pub fn run_into<'a>(&'a mut self, piece: usize, mut each: impl FnMut(Vec<&'a [f32]>)) {
+        let warm = self.warm();
+        if self.pos < warm {
+            self.step(warm - self.pos);
         }
-        self.pos = to;
+        let from = self.pos - warm;
+        self.pos = self.total();
+        let stage = &mut self.stage;
+        let mut pieces: Vec<_> = self.body.iter_mut().map(|c| c[from..].chunks_mut(piece.max(1))).collect();
+        let mut at = warm + from;
+        while let Some(mut p) = pieces.iter_mut().map(Iterator::next).collect::<Option<Vec<&'a mut [f32]>>>() {
+            output_run(stage, &mut p, at);
+            at += p[0].len();
+            each(p.into_iter().map(|c| &*c).collect());
+        }
     }
 
     /// Fraction done, 0..1.
@@ -306,10 +321,17 @@ mod tests {
                 }
                 assert!(steps > 10);
                 assert_eq!(out.into_output(), whole, "{channels} ch, {bits} bits");
-                let mut at_once = OutputRender::new(&s.output, sr, head, body);
-                at_once.step(100);
-                at_once.run();
-                assert_eq!(at_once.into_output(), whole, "{channels} ch, {bits} bits, run");
+                // In pieces, starting partway through the warm-up.
+                let mut pieces = OutputRender::new(&s.output, sr, head, body);
+                pieces.step(100);
+                let mut handed: Vec<Vec<f32>> = vec![Vec::new(); channels];
+                pieces.run_into(4001, |p| {
+                    assert!(p[0].len() <= 4001);
+                    handed.iter_mut().zip(&p).for_each(|(h, p)| h.extend_from_slice(p));
+                });
+                assert_eq!(handed, whole, "{channels} ch, {bits} bits, handed in pieces");
+                assert_eq!(pieces.progress(), 1.0);
+                assert_eq!(pieces.into_output(), whole, "{channels} ch, {bits} bits, in pieces");
             }
         }
     }

@@ -222,67 +222,126 @@ fn int_to_f32(v: i32, bits: u16) -> f32 {
     }
 }
 
-/// Quantises one sample to a signed integer of `bits` bits (round to nearest, clip).
+/// Quantises one sample to a signed integer of `bits` bits (round to nearest,
+/// halves away from zero, as `f64::round`; clip).
 pub fn quantize(x: f32, bits: u16) -> i32 {
-    let scale = (1i64 << (bits - 1)) as f64;
-    let x = if x.is_finite() { x as f64 } else { 0.0 };
-    let q = (x * scale).round();
-    q.clamp(-scale, scale - 1.0) as i32
+    let scale = 1i64 << (bits - 1);
+    let v = if x.is_finite() { x as f64 * scale as f64 } else { 0.0 };
+    // `v` is an f32 times a power of two (24 significant bits at most), so
+    // `|v| + 0.5` is exact (below 2^52, far past the clip) and truncating it
+    // rounds `|v|`. (The truncating cast is one instruction; `round` is a
+    // library call on baseline x86-64.)
+    let m = (v.abs() + 0.5) as i64;
+    (if v < 0.0 { -m } else { m }).clamp(-scale, scale - 1) as i32
 }
 
-/// Encodes planar channels as PCM WAV of 16 or 24 bits.
-pub fn write_pcm(channels: &[Vec<f32>], sample_rate: u32, bits: u16) -> Vec<u8> {
+/// The header of a PCM WAV file of 16 or 24 bits holding `frames` frames
+/// (hound's: WAVE_FORMAT_EXTENSIBLE above 16 bits), with both chunk sizes
+/// filled in. Returns the header and the size of the samples, bytes.
+fn pcm_header(channels: usize, frames: usize, sample_rate: u32, bits: u16) -> (Vec<u8>, usize) {
     assert!(bits == 16 || bits == 24, "16 or 24 bits");
     let spec = hound::WavSpec {
-        channels: channels.len() as u16,
+        channels: channels as u16,
         sample_rate,
         bits_per_sample: bits,
         sample_format: hound::SampleFormat::Int,
     };
-    // hound writes the header (WAVE_FORMAT_EXTENSIBLE above 16 bits); the
-    // samples are packed here, and the two chunk sizes patched to match.
     let mut cur = Cursor::new(Vec::new());
     hound::WavWriter::new(&mut cur, spec).expect("wav header").finalize().expect("in-memory write");
     let mut out = cur.into_inner();
     let header = out.len();
-    let frames = channels.first().map_or(0, |c| c.len());
+    let data = frames * channels * (bits as usize / 8);
+    // RIFF chunks are word aligned: an odd-sized data chunk gets a pad byte.
+    let riff = (header - 8 + data + data % 2) as u32;
+    out[4..8].copy_from_slice(&riff.to_le_bytes());
+    out[header - 4..header].copy_from_slice(&(data as u32).to_le_bytes());
+    (out, data)
+}
+
+/// Packs frames `from..` of planar `channels` into `dst` (whole interleaved
+/// frames of `bits`-bit samples, as many as `dst` holds).
+fn pack<C: AsRef<[f32]>>(dst: &mut [u8], channels: &[C], from: usize, bits: u16) {
     let width = bits as usize / 8;
-    let data = frames * channels.len() * width;
-    out.resize(header + data, 0);
     let step = width * channels.len();
-    // Frames `from..` of every channel into `dst` (whole frames).
-    let pack = |dst: &mut [u8], from: usize| {
-        if dst.is_empty() {
-            return;
+    if dst.is_empty() {
+        return;
+    }
+    for (c, chan) in channels.iter().enumerate() {
+        for (d, &x) in dst[c * width..].chunks_mut(step).zip(&chan.as_ref()[from..]) {
+            let q = quantize(x, bits).to_le_bytes();
+            d[..width].copy_from_slice(&q[..width]);
         }
-        for (c, chan) in channels.iter().enumerate() {
-            for (d, &x) in dst[c * width..].chunks_mut(step).zip(&chan[from..]) {
-                let q = quantize(x, bits).to_le_bytes();
-                d[..width].copy_from_slice(&q[..width]);
-            }
-        }
-    };
+    }
+}
+
+/// Encodes planar channels as PCM WAV of 16 or 24 bits.
+pub fn write_pcm(channels: &[Vec<f32>], sample_rate: u32, bits: u16) -> Vec<u8> {
+    let frames = channels.first().map_or(0, |c| c.len());
+    let (mut out, data) = pcm_header(channels.len(), frames, sample_rate, bits);
+    let header = out.len();
+    out.resize(header + data + data % 2, 0);
     let body = &mut out[header..header + data];
     // Natively, the two halves of the file on two threads (same bytes).
     #[cfg(not(target_arch = "wasm32"))]
     {
         let half = frames / 2;
-        let (a, b) = body.split_at_mut(half * step);
+        let (a, b) = body.split_at_mut(half * channels.len() * (bits as usize / 8));
         std::thread::scope(|sc| {
-            sc.spawn(|| pack(b, half));
-            pack(a, 0);
+            sc.spawn(|| pack(b, channels, half, bits));
+            pack(a, channels, 0, bits);
         });
     }
     #[cfg(target_arch = "wasm32")]
-    pack(body, 0);
-    // RIFF chunks are word aligned: an odd-sized data chunk gets a pad byte.
-    if data % 2 == 1 {
-        out.push(0);
-    }
-    let riff = (out.len() - 8) as u32;
-    out[4..8].copy_from_slice(&riff.to_le_bytes());
-    out[header - 4..header].copy_from_slice(&(data as u32).to_le_bytes());
+    pack(body, channels, 0, bits);
     out
+}
+
+/// Writes a PCM WAV file of 16 or 24 bits as its samples become ready: the
+/// header first (the length is known up front), then each piece of frames.
+/// The bytes are exactly [`write_pcm`]'s.
+pub struct PcmWriter<W: std::io::Write> {
+    /// Where the file goes.
+    out: W,
+    /// Channels.
+    channels: usize,
+    /// Bits per sample.
+    bits: u16,
+    /// Frames still to come.
+    left: usize,
+    /// Whether the data chunk needs a pad byte.
+    pad: bool,
+    /// The packed bytes of the current piece.
+    buf: Vec<u8>,
+}
+
+impl<W: std::io::Write> PcmWriter<W> {
+    /// Writes the header of a file of `frames` frames of `channels` channels.
+    pub fn new(mut out: W, channels: usize, frames: usize, sample_rate: u32, bits: u16) -> std::io::Result<Self> {
+        let (header, data) = pcm_header(channels, frames, sample_rate, bits);
+        out.write_all(&header)?;
+        Ok(Self { out, channels, bits, left: frames, pad: data % 2 == 1, buf: Vec::new() })
+    }
+
+    /// Writes the next frames: one slice per channel, all the same length.
+    pub fn write(&mut self, piece: &[&[f32]]) -> std::io::Result<()> {
+        let n = piece.first().map_or(0, |c| c.len());
+        assert!(piece.len() == self.channels && n <= self.left, "one slice per channel, within the declared length");
+        self.buf.resize(n * self.channels * (self.bits as usize / 8), 0);
+        pack(&mut self.buf, piece, 0, self.bits);
+        self.left -= n;
+        self.out.write_all(&self.buf)
+    }
+
+    /// Ends the file (all the declared frames must have been written) and
+    /// returns the writer, flushed.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        assert!(self.left == 0, "{} frames short of the declared length", self.left);
+        if self.pad {
+            self.out.write_all(&[0])?;
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
 }
 
 #[cfg(test)]
@@ -457,6 +516,49 @@ mod tests {
                 want[4..8].copy_from_slice(&riff.to_le_bytes());
             }
             assert_eq!(write_pcm(&chans, 48_000, bits), want, "{ch} ch {frames} frames {bits} bits");
+        }
+    }
+
+    #[test]
+    fn quantize_rounds_halves_away_from_zero_and_clips() {
+        for bits in [16u16, 24] {
+            let scale = (1i64 << (bits - 1)) as f64;
+            let reference = |x: f32| {
+                let x = if x.is_finite() { x as f64 } else { 0.0 };
+                (x * scale).round().clamp(-scale, scale - 1.0) as i32
+            };
+            let lsb = 1.0 / scale as f32;
+            let mut r = 99u32;
+            let mut xs: Vec<f32> = vec![0.0, -0.0, 1.0, -1.0, 1.5, -1.5, 1e30, -1e30, f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
+            for k in [0i32, 1, 2, 3, 1000, (scale as i32) - 1] {
+                for half in [-0.5f32, 0.5, 0.25, 0.75] {
+                    xs.push((k as f32 + half) * lsb);
+                    xs.push(-(k as f32 + half) * lsb);
+                }
+            }
+            for _ in 0..100_000 {
+                r = r.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                xs.push(f32::from_bits(r) % 2.5);
+            }
+            for x in xs {
+                assert_eq!(quantize(x, bits), reference(x), "{x} at {bits} bits");
+            }
+        }
+    }
+
+    #[test]
+    fn streamed_writer_writes_what_write_pcm_writes() {
+        for (ch, frames, bits) in [(2usize, 1001usize, 24u16), (1, 1001, 24), (2, 5, 16), (1, 0, 16)] {
+            let chans: Vec<Vec<f32>> = (0..ch).map(|c| (0..frames).map(|i| ((i * 7 + c) % 19) as f32 / 9.0 - 1.0).collect()).collect();
+            let mut w = PcmWriter::new(Vec::new(), ch, frames, 48_000, bits).unwrap();
+            let mut at = 0;
+            for n in [1, 500, 3, frames] {
+                let n = n.min(frames - at);
+                let piece: Vec<&[f32]> = chans.iter().map(|c| &c[at..at + n]).collect();
+                w.write(&piece).unwrap();
+                at += n;
+            }
+            assert_eq!(w.finish().unwrap(), write_pcm(&chans, 48_000, bits), "{ch} ch {frames} frames {bits} bits");
         }
     }
 

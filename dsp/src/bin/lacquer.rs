@@ -134,8 +134,23 @@ fn cmd_master(args: &Args) -> Result<(), String> {
         }
     }
     .map_err(|e| format!("{input}: {e}"))?;
-    // The file is packed and written while the master is metered for the report.
-    let (result, written) = job.run_with(|channels, rate| std::fs::write(output, wav::write_pcm(channels, rate, 24)));
+    // The file is written piece by piece as the master is finished and
+    // metered; it is created only then, so an input given as the output
+    // stays whole until the master is ready.
+    let (ch, frames, rate) = (job.channels(), job.frames(), job.sample_rate());
+    let mut writer = None;
+    let (result, written) = job.run_with(|piece| {
+        let w = match &mut writer {
+            Some(w) => w,
+            None => writer.insert(wav::PcmWriter::new(std::fs::File::create(output)?, ch, frames, rate, 24)?),
+        };
+        w.write(piece)
+    });
+    let written = written.and_then(|()| match writer {
+        Some(w) => w.finish().map(drop),
+        // No frames at all: the header alone.
+        None => wav::PcmWriter::new(std::fs::File::create(output)?, ch, 0, rate, 24)?.finish().map(drop),
+    });
     written.map_err(|e| format!("cannot write {output}: {e}"))?;
     let r = &result.report;
     if let Some(p) = args.options.get("report") {
