@@ -637,7 +637,7 @@ impl MasterJob {
         let mut meter = self.meter(!search_pass, &settings);
         let input = &self.input;
         std::thread::scope(|sc| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<f32>>>(16);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<f32>>>(64);
             let m = &mut meter;
             let metering = sc.spawn(move || {
                 for block in rx {
@@ -646,21 +646,16 @@ impl MasterJob {
                 }
             });
             let mut sent = 0;
-            loop {
-                let done = render.step(input, BLOCK);
+            render.run_split(input, |render| {
                 gr_db.push(render.meters().limiter_gr_db);
                 let ready = render.frames_done();
                 if ready > sent {
                     let block = render.output().iter().map(|c| c[sent..ready].to_vec()).collect();
-                    if tx.send(block).is_err() {
-                        break; // the meter thread panicked; join reports it
-                    }
+                    // The meter thread only stops early if it panicked: join reports it.
+                    let _ = tx.send(block);
                     sent = ready;
                 }
-                if done {
-                    break;
-                }
-            }
+            });
             drop(tx);
             if let Err(e) = metering.join() {
                 std::panic::resume_unwind(e);

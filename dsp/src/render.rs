@@ -36,6 +36,8 @@ pub struct Renderer {
     frames: usize,
     /// Input channels (1 or 2).
     channels: usize,
+    /// Sample rate, Hz.
+    sample_rate: u32,
     /// Frames fed to the chain so far (input plus flush).
     fed: usize,
     /// Scratch buffers, left and right.
@@ -61,6 +63,7 @@ impl Renderer {
             latency,
             frames,
             channels,
+            sample_rate,
             fed: 0,
             buf: [vec![0.0; BLOCK], vec![0.0; BLOCK]],
             out: zeroed(channels, frames),
@@ -88,42 +91,88 @@ impl Renderer {
     /// Processes up to `max_frames` more frames of `input` (planar, the channel
     /// count given to `new`). Returns true when the render is complete.
     pub fn step<C: AsRef<[f32]>>(&mut self, input: &[C], max_frames: usize) -> bool {
-        let input: [&[f32]; 2] = [input[0].as_ref(), input[input.len().min(2) - 1].as_ref()];
         let mut budget = max_frames.max(1);
         while budget > 0 && self.fed < self.total() {
             let n = BLOCK.min(budget).min(self.total() - self.fed);
-            let [l, r] = &mut self.buf;
-            for i in 0..n {
-                let k = self.fed + i;
-                let (a, b) = if k < self.frames {
-                    let a = input[0][k];
-                    (a, if self.channels == 2 { input[1][k] } else { a })
-                } else {
-                    (0.0, 0.0)
-                };
-                l[i] = a;
-                r[i] = b;
-            }
+            let [mut l, mut r] = std::mem::take(&mut self.buf);
+            feed(input, self.frames, self.fed, &mut l[..n], &mut r[..n]);
             self.master.process(&mut l[..n], &mut r[..n]);
-            for i in 0..n {
-                let k = self.fed + i;
-                if k >= self.latency {
-                    let j = k - self.latency;
-                    self.out[0][j] = l[i];
-                    if self.channels == 2 {
-                        self.out[1][j] = r[i];
-                    }
-                } else if self.pre_output {
-                    self.head[0][k] = l[i];
-                    if self.channels == 2 {
-                        self.head[1][k] = r[i];
-                    }
-                }
-            }
-            self.fed += n;
+            self.store(&l[..n], &r[..n]);
+            self.buf = [l, r];
             budget -= n;
         }
         self.fed >= self.total()
+    }
+
+    /// Takes the chain's next `l.len()` output frames: the warm-up into
+    /// `head` (if kept), the rest into the output.
+    fn store(&mut self, l: &[f32], r: &[f32]) {
+        for (i, (&a, &b)) in l.iter().zip(r).enumerate() {
+            let k = self.fed + i;
+            if k >= self.latency {
+                let j = k - self.latency;
+                self.out[0][j] = a;
+                if self.channels == 2 {
+                    self.out[1][j] = b;
+                }
+            } else if self.pre_output {
+                self.head[0][k] = a;
+                if self.channels == 2 {
+                    self.head[1][k] = b;
+                }
+            }
+        }
+        self.fed += l.len();
+    }
+
+    /// Renders the whole file at once with the chain split over two
+    /// threads: [`Master::process_front`] (input, EQ, compressor, stereo) on
+    /// a second thread a few blocks ahead, [`Master::process_back`]
+    /// (limiter, output stage) on this one. The samples are exactly what
+    /// [`Renderer::step`] renders. `each` is called on this thread after
+    /// every block, as after a `step`. Must start from the beginning.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn run_split<C: AsRef<[f32]> + Sync>(&mut self, input: &[C], mut each: impl FnMut(&Self)) {
+        /// Blocks in flight between the halves.
+        const DEPTH: usize = 32;
+        assert_eq!(self.fed, 0, "a split render starts from the beginning");
+        let mut front = Master::new(*self.master.settings());
+        front.prepare(self.sample_rate as f64, BLOCK);
+        let (frames, total) = (self.frames, self.total());
+        std::thread::scope(|sc| {
+            let (to_back, from_front) = std::sync::mpsc::sync_channel::<[Vec<f64>; 4]>(DEPTH);
+            let (to_front, spare) = std::sync::mpsc::channel::<[Vec<f64>; 4]>();
+            for _ in 0..DEPTH {
+                let _ = to_front.send(std::array::from_fn(|_| vec![0.0; BLOCK]));
+            }
+            sc.spawn(move || {
+                let (mut a, mut b) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
+                let mut fed = 0;
+                while fed < total {
+                    let n = BLOCK.min(total - fed);
+                    // The back half hands every buffer back until it stops.
+                    let Ok(mut x) = spare.recv() else { return };
+                    feed(input, frames, fed, &mut a[..n], &mut b[..n]);
+                    let [l, r, dl, dr] = &mut x;
+                    front.process_front(&a[..n], &b[..n], &mut l[..n], &mut r[..n], &mut dl[..n], &mut dr[..n]);
+                    if to_back.send(x).is_err() {
+                        return;
+                    }
+                    fed += n;
+                }
+            });
+            let [mut a, mut b] = std::mem::take(&mut self.buf);
+            while self.fed < total {
+                let n = BLOCK.min(total - self.fed);
+                let mut x = from_front.recv().expect("the front half of the chain stopped");
+                let [l, r, dl, dr] = &mut x;
+                self.master.process_back(&mut l[..n], &mut r[..n], &dl[..n], &dr[..n], &mut a[..n], &mut b[..n]);
+                let _ = to_front.send(x);
+                self.store(&a[..n], &b[..n]);
+                each(self);
+            }
+            self.buf = [a, b];
+        });
     }
 
     /// Fraction done, 0..1.
@@ -165,6 +214,16 @@ impl Renderer {
     /// and the rendered output.
     pub fn into_parts(self) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
         (self.head, self.out)
+    }
+}
+
+/// The chain's next input frames `fed..fed + l.len()` from `input` (mono is
+/// fed to both sides; past the end, the latency flush, silence).
+fn feed<C: AsRef<[f32]>>(input: &[C], frames: usize, fed: usize, l: &mut [f32], r: &mut [f32]) {
+    let (a, b) = (input[0].as_ref(), input[input.len().min(2) - 1].as_ref());
+    for (i, (l, r)) in l.iter_mut().zip(r.iter_mut()).enumerate() {
+        let k = fed + i;
+        (*l, *r) = if k < frames { (a[k], b[k]) } else { (0.0, 0.0) };
     }
 }
 
@@ -332,6 +391,44 @@ mod tests {
                 assert_eq!(handed, whole, "{channels} ch, {bits} bits, handed in pieces");
                 assert_eq!(pieces.progress(), 1.0);
                 assert_eq!(pieces.into_output(), whole, "{channels} ch, {bits} bits, in pieces");
+            }
+        }
+    }
+
+    #[test]
+    fn split_render_is_exact() {
+        // The chain split over two threads renders what one chain renders:
+        // stereo and mono, with and without the output stage, wet and
+        // half-dry, limiting hard, over more blocks than are in flight.
+        let sr = 48_000;
+        let n = BLOCK * 40 + 123;
+        for channels in [1, 2] {
+            let input: Vec<Vec<f32>> = (0..channels).map(|c| noise(n, 0.4, 3 + c as u32)).collect();
+            for (amount, gain, output_stage) in [(100.0, 12.0, true), (100.0, 0.0, false), (60.0, 6.0, true)] {
+                let mut s = Settings::default();
+                s.amount_pct = amount;
+                s.input_gain_db = gain;
+                s.output.noise_shaping = true;
+                let new = |s: &Settings| {
+                    if output_stage { Renderer::new(s, sr, channels, n) } else { Renderer::without_output_stage(s, sr, channels, n) }
+                };
+                let mut one = new(&s);
+                let mut gr_one = Vec::new();
+                while !one.step(&input, BLOCK) {
+                    gr_one.push(one.meters().limiter_gr_db);
+                }
+                gr_one.push(one.meters().limiter_gr_db);
+                let mut split = new(&s);
+                let mut gr_split = Vec::new();
+                let mut calls = 0;
+                split.run_split(&input, |r| {
+                    calls += 1;
+                    assert_eq!(r.frames_done(), (calls * BLOCK).saturating_sub(r.latency()).min(n));
+                    gr_split.push(r.meters().limiter_gr_db);
+                });
+                assert!(gr_one.iter().any(|g| *g > 1.0) || gain == 0.0);
+                assert_eq!(gr_split, gr_one, "{channels} ch, {amount} %");
+                assert_eq!(split.into_parts(), one.into_parts(), "{channels} ch, {amount} %, output stage {output_stage}");
             }
         }
     }

@@ -197,6 +197,13 @@ impl Master {
 
     /// Control-rate update of every module.
     fn control(&mut self) {
+        self.control_front();
+        self.control_back();
+    }
+
+    /// Control-rate update of the front half (see [`Master::process_front`]),
+    /// and of `amount`, which both halves read.
+    fn control_front(&mut self) {
         let s = self.settings;
         self.input_gain.tick(db_to_lin((s.input_gain_db as f64).clamp(-60.0, 60.0)), self.coef);
         self.amount.tick((s.amount_pct as f64).clamp(0.0, 100.0) / 100.0, self.coef);
@@ -204,8 +211,18 @@ impl Master {
         self.eq.control(&s.eq);
         self.comp.control(&s.compressor);
         self.stereo.control(&s.stereo);
+    }
+
+    /// Control-rate update of the back half (see [`Master::process_back`]).
+    fn control_back(&mut self) {
+        let s = self.settings;
         self.limiter.control(&s.limiter);
         self.output.control(&s.output);
+    }
+
+    /// Whether the dry path is left out: `amount` at 100 % and settled.
+    fn wet_only(&self) -> bool {
+        self.amount.settled() && self.amount.to == 1.0
     }
 
     /// Processes a stereo block in place. `left` and `right` have the same length,
@@ -232,6 +249,70 @@ impl Master {
         };
     }
 
+    /// The front half of the chain over a block, for hosts that run the two
+    /// halves on two threads: input gain, DC removal, the dry path, EQ,
+    /// compressor and stereo, from `left`/`right` into `l`/`r` (and the
+    /// latency-aligned dry signal into `dry_l`/`dry_r`, which is only
+    /// meaningful below 100 % amount), all the same length. One `Master`
+    /// runs only the front over the stream and another, prepared with the
+    /// same settings, only [`Master::process_back`] over what it gives: the
+    /// result is exactly what one `Master` running `process` gives. The
+    /// settings must not change in between; meters read from the back are
+    /// the limiter's only. No allocation.
+    #[allow(clippy::too_many_arguments)]
+    pub fn process_front(
+        &mut self,
+        left: &[f32],
+        right: &[f32],
+        l: &mut [f64],
+        r: &mut [f64],
+        dry_l: &mut [f64],
+        dry_r: &mut [f64],
+    ) {
+        let n = left.len();
+        assert!(right.len() == n && l.len() == n && r.len() == n && dry_l.len() == n && dry_r.len() == n);
+        let mut i = 0;
+        while i < n {
+            let phase = (self.pos % CONTROL_PERIOD as u64) as usize;
+            if phase == 0 {
+                self.control_front();
+            }
+            let e = i + (CONTROL_PERIOD - phase).min(n - i);
+            let wet_only = self.wet_only();
+            self.front(&left[i..e], &right[i..e], &mut l[i..e], &mut r[i..e], &mut dry_l[i..e], &mut dry_r[i..e], phase, wet_only);
+            self.pos += (e - i) as u64;
+            i = e;
+        }
+    }
+
+    /// The back half of the chain over a block (see [`Master::process_front`]):
+    /// limiter, amount, and the output stage if on, from `l`/`r` (and the dry
+    /// signal) into `left`/`right`. No allocation.
+    pub fn process_back(&mut self, l: &mut [f64], r: &mut [f64], dry_l: &[f64], dry_r: &[f64], left: &mut [f32], right: &mut [f32]) {
+        let n = left.len();
+        assert!(right.len() == n && l.len() == n && r.len() == n && dry_l.len() == n && dry_r.len() == n);
+        let mut peak = [0.0f32; 2];
+        let mut i = 0;
+        while i < n {
+            let phase = (self.pos % CONTROL_PERIOD as u64) as usize;
+            if phase == 0 {
+                // `amount` is ticked with the front half's modules (both read it).
+                self.amount.tick((self.settings.amount_pct as f64).clamp(0.0, 100.0) / 100.0, self.coef);
+                self.control_back();
+            }
+            let e = i + (CONTROL_PERIOD - phase).min(n - i);
+            let wet_only = self.wet_only();
+            self.back(&mut l[i..e], &mut r[i..e], &dry_l[i..e], &dry_r[i..e], &mut left[i..e], &mut right[i..e], phase, wet_only, &mut peak);
+            self.pos += (e - i) as u64;
+            i = e;
+        }
+        self.meters = ChainMeters {
+            out_peak: peak,
+            limiter_gr_db: self.limiter.gain_reduction_db() as f32,
+            ..ChainMeters::default()
+        };
+    }
+
     /// One segment within a control period.
     fn segment(&mut self, left: &mut [f32], right: &mut [f32], phase: usize, peak: &mut [f32; 2]) {
         let n = left.len();
@@ -239,10 +320,33 @@ impl Master {
         let mut r = [0.0f64; CONTROL_PERIOD];
         let mut dry_l = [0.0f64; CONTROL_PERIOD];
         let mut dry_r = [0.0f64; CONTROL_PERIOD];
-        let ring = self.dry[0].len();
         // The dry path is read only while `amount` is below 100 % (it is always
         // written, so it is ready when the amount moves).
-        let wet_only = self.amount.settled() && self.amount.to == 1.0;
+        let wet_only = self.wet_only();
+        let (l, r, dry_l, dry_r) = (&mut l[..n], &mut r[..n], &mut dry_l[..n], &mut dry_r[..n]);
+        self.front(left, right, l, r, dry_l, dry_r, phase, wet_only);
+        self.back(l, r, dry_l, dry_r, left, right, phase, wet_only, peak);
+    }
+
+    /// The front half of one segment: input conditioning, dry path, EQ,
+    /// compressor, stereo.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn front(
+        &mut self,
+        left: &[f32],
+        right: &[f32],
+        l: &mut [f64],
+        r: &mut [f64],
+        dry_l: &mut [f64],
+        dry_r: &mut [f64],
+        phase: usize,
+        wet_only: bool,
+    ) {
+        let n = left.len();
+        // Re-sliced to `n` so the loop below needs no bounds checks.
+        let (right, l, r, dry_l, dry_r) = (&right[..n], &mut l[..n], &mut r[..n], &mut dry_l[..n], &mut dry_r[..n]);
+        let ring = self.dry[0].len();
         let mut p = self.dry_pos;
         // Local copies: the DC blockers' feedback stays in registers.
         let [mut dc_l, mut dc_r] = self.dc;
@@ -273,10 +377,30 @@ impl Master {
         dc_l.flush();
         dc_r.flush();
         self.dc = [dc_l, dc_r];
-        let (l, r) = (&mut l[..n], &mut r[..n]);
         self.eq.process(l, r, phase);
         self.comp.process(l, r, phase);
         self.stereo.process(l, r, phase);
+    }
+
+    /// The back half of one segment: limiter, amount, output stage; writes
+    /// `left`/`right` and their peaks.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn back(
+        &mut self,
+        l: &mut [f64],
+        r: &mut [f64],
+        dry_l: &[f64],
+        dry_r: &[f64],
+        left: &mut [f32],
+        right: &mut [f32],
+        phase: usize,
+        wet_only: bool,
+        peak: &mut [f32; 2],
+    ) {
+        let n = l.len();
+        // Re-sliced to `n` so the loops below need no bounds checks.
+        let (r, dry_l, dry_r, left, right) = (&mut r[..n], &dry_l[..n], &dry_r[..n], &mut left[..n], &mut right[..n]);
         self.limiter.process(l, r, phase);
         if !wet_only {
             for k in 0..n {
