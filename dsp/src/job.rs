@@ -25,10 +25,15 @@
 //! proxy's gain and slope and usually lands in the window at once: one or two
 //! full passes instead of three to five.
 //!
-//! [`MasterJob::run`] (the CLI) uses a second thread in native builds: each
-//! full pass is metered block by block while the chain renders the next
-//! blocks, and the whole-file meters run the true-peak detectors beside the
-//! BS.1770 meter. The samples and the report are the same either way.
+//! Native builds use the second core wherever the order of the work allows
+//! ([`MasterJob::run`], and the CLI's [`MasterJob::decode_and_measure`] and
+//! [`MasterJob::run_with`]): the input is decoded piece by piece while the
+//! pieces are metered, the true peak beside the BS.1770 meter; the excerpts
+//! render on two threads; a full pass runs the chain split in two halves on
+//! two threads ([`Renderer::run_split`]), metered block by block on a third;
+//! and the chosen pass goes through the output stage a piece at a time while
+//! the finished pieces are metered and handed to the encoder. The samples and
+//! the report are the same as the browser's single-threaded steps give.
 
 use crate::error::DspError;
 use crate::loudness::meter::{LoudnessReport, Meter};
