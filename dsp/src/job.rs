@@ -894,6 +894,18 @@ mod tests {
             });
             assert_eq!((written, calls), (Err("disk full"), 2));
             assert_eq!(res.report, plain.report);
+            // Stepped partway first (into any phase), then run: the same.
+            for stop in [0.2, 0.5, 0.7, 0.9] {
+                let mut job = MasterJob::new(input.clone(), sr, Settings::default(), t).unwrap();
+                while job.step(3000).fraction < stop {}
+                let mut encoded: Vec<Vec<f32>> = vec![Vec::new(); 2];
+                let (res, _) = job.run_with(|piece| {
+                    encoded.iter_mut().zip(piece).for_each(|(e, p)| e.extend_from_slice(p));
+                    Ok::<(), ()>(())
+                });
+                assert_eq!(encoded, plain.channels, "stopped at {stop}");
+                assert_eq!(res.report, plain.report, "stopped at {stop}");
+            }
         }
     }
 

@@ -36,7 +36,8 @@ pub struct Renderer {
     frames: usize,
     /// Input channels (1 or 2).
     channels: usize,
-    /// Sample rate, Hz.
+    /// Sample rate, Hz (for the second chain of a split render).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     sample_rate: u32,
     /// Frames fed to the chain so far (input plus flush).
     fed: usize,
@@ -130,12 +131,20 @@ impl Renderer {
     /// a second thread a few blocks ahead, [`Master::process_back`]
     /// (limiter, output stage) on this one. The samples are exactly what
     /// [`Renderer::step`] renders. `each` is called on this thread after
-    /// every block, as after a `step`. Must start from the beginning.
+    /// every block, as after a `step`.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn run_split<C: AsRef<[f32]> + Sync>(&mut self, input: &[C], mut each: impl FnMut(&Self)) {
         /// Blocks in flight between the halves.
         const DEPTH: usize = 32;
-        assert_eq!(self.fed, 0, "a split render starts from the beginning");
+        if self.fed > 0 {
+            // Stepped partway already: the chain's state is in one piece, so
+            // the rest renders here, block by block.
+            while self.fed < self.total() {
+                self.step(input, BLOCK);
+                each(self);
+            }
+            return;
+        }
         let mut front = Master::new(*self.master.settings());
         front.prepare(self.sample_rate as f64, BLOCK);
         let (frames, total) = (self.frames, self.total());
@@ -307,10 +316,11 @@ impl OutputRender {
         self.pos >= self.total()
     }
 
-    /// Processes everything left, handing each finished stretch of the
-    /// output to `each` as soon as it is done, in order: one slice per
-    /// channel, `piece` frames or fewer. (Natively, the job meters and
-    /// encodes the master on other threads while later pieces are processed.)
+    /// Processes everything left and hands the whole output to `each`, in
+    /// order, one stretch at a time as soon as it is final (one slice per
+    /// channel, `piece` frames or fewer; any part that [`OutputRender::step`]
+    /// already processed comes first). Natively, the job meters and encodes
+    /// the master on other threads while later pieces are processed.
     pub fn run_into<'a>(&'a mut self, piece: usize, mut each: impl FnMut(Vec<&'a [f32]>)) {
         let warm = self.warm();
         if self.pos < warm {
@@ -319,12 +329,20 @@ impl OutputRender {
         let from = self.pos - warm;
         self.pos = self.total();
         let stage = &mut self.stage;
-        let mut pieces: Vec<_> = self.body.iter_mut().map(|c| c[from..].chunks_mut(piece.max(1))).collect();
+        let piece = piece.max(1);
+        let (done, left): (Vec<&'a mut [f32]>, Vec<&'a mut [f32]>) =
+            self.body.iter_mut().map(|c| c.split_at_mut(from)).unzip();
+        let shared = |c: &'a mut [f32]| -> &'a [f32] { c };
+        let mut done: Vec<_> = done.into_iter().map(|c| shared(c).chunks(piece)).collect();
+        while let Some(p) = done.iter_mut().map(Iterator::next).collect::<Option<Vec<&'a [f32]>>>() {
+            each(p);
+        }
+        let mut pieces: Vec<_> = left.into_iter().map(|c| c.chunks_mut(piece)).collect();
         let mut at = warm + from;
         while let Some(mut p) = pieces.iter_mut().map(Iterator::next).collect::<Option<Vec<&'a mut [f32]>>>() {
             output_run(stage, &mut p, at);
             at += p[0].len();
-            each(p.into_iter().map(|c| &*c).collect());
+            each(p.into_iter().map(shared).collect());
         }
     }
 
@@ -380,17 +398,19 @@ mod tests {
                 }
                 assert!(steps > 10);
                 assert_eq!(out.into_output(), whole, "{channels} ch, {bits} bits");
-                // In pieces, starting partway through the warm-up.
-                let mut pieces = OutputRender::new(&s.output, sr, head, body);
-                pieces.step(100);
-                let mut handed: Vec<Vec<f32>> = vec![Vec::new(); channels];
-                pieces.run_into(4001, |p| {
-                    assert!(p[0].len() <= 4001);
-                    handed.iter_mut().zip(&p).for_each(|(h, p)| h.extend_from_slice(p));
-                });
-                assert_eq!(handed, whole, "{channels} ch, {bits} bits, handed in pieces");
-                assert_eq!(pieces.progress(), 1.0);
-                assert_eq!(pieces.into_output(), whole, "{channels} ch, {bits} bits, in pieces");
+                // In pieces, after steps partway through the warm-up or the body.
+                for first in [10, head[0].len() + 5000] {
+                    let mut pieces = OutputRender::new(&s.output, sr, head.clone(), body.clone());
+                    pieces.step(first);
+                    let mut handed: Vec<Vec<f32>> = vec![Vec::new(); channels];
+                    pieces.run_into(4001, |p| {
+                        assert!(p[0].len() <= 4001);
+                        handed.iter_mut().zip(&p).for_each(|(h, p)| h.extend_from_slice(p));
+                    });
+                    assert_eq!(handed, whole, "{channels} ch, {bits} bits, handed in pieces after {first}");
+                    assert_eq!(pieces.progress(), 1.0);
+                    assert_eq!(pieces.into_output(), whole, "{channels} ch, {bits} bits, in pieces after {first}");
+                }
             }
         }
     }
@@ -428,7 +448,13 @@ mod tests {
                 });
                 assert!(gr_one.iter().any(|g| *g > 1.0) || gain == 0.0);
                 assert_eq!(gr_split, gr_one, "{channels} ch, {amount} %");
-                assert_eq!(split.into_parts(), one.into_parts(), "{channels} ch, {amount} %, output stage {output_stage}");
+                let split = split.into_parts();
+                assert_eq!(split, one.into_parts(), "{channels} ch, {amount} %, output stage {output_stage}");
+                // Stepped partway first: the rest renders on one thread, the same.
+                let mut late = new(&s);
+                late.step(&input, 3 * BLOCK);
+                late.run_split(&input, |_| {});
+                assert_eq!(late.into_parts(), split, "{channels} ch, {amount} %, stepped first");
             }
         }
     }
