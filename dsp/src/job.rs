@@ -308,6 +308,20 @@ pub struct MasterJob {
 }
 
 impl MasterJob {
+    /// Whether a job can master this format to this target.
+    fn check(channels: usize, sample_rate: u32, target: Option<Target>) -> Result<(), DspError> {
+        if channels == 0 || channels > 2 {
+            return Err(DspError::Unsupported(format!("{channels} channels: Lacquer masters mono or stereo files")));
+        }
+        if !(8_000..=192_000).contains(&sample_rate) {
+            return Err(DspError::Unsupported(format!("{sample_rate} Hz: Lacquer works at 8 to 192 kHz")));
+        }
+        match target {
+            Some(t) => t.validate().map_err(DspError::BadSettings),
+            None => Ok(()),
+        }
+    }
+
     /// Checks the input and prepares the job.
     pub fn new(
         input: Vec<Vec<f32>>,
@@ -315,23 +329,10 @@ impl MasterJob {
         settings: Settings,
         target: Option<Target>,
     ) -> Result<Self, DspError> {
-        if input.is_empty() || input.len() > 2 {
-            return Err(DspError::Unsupported(format!(
-                "{} channels: Lacquer masters mono or stereo files",
-                input.len()
-            )));
-        }
-        if !(8_000..=192_000).contains(&sample_rate) {
-            return Err(DspError::Unsupported(format!(
-                "{sample_rate} Hz: Lacquer works at 8 to 192 kHz"
-            )));
-        }
+        Self::check(input.len(), sample_rate, target)?;
         let n = input[0].len();
         if input.iter().any(|c| c.len() != n) {
             return Err(DspError::BadInput("channels have different lengths".into()));
-        }
-        if let Some(t) = target {
-            t.validate().map_err(DspError::BadSettings)?;
         }
         let meter = Meter::new(input.len(), sample_rate)?;
         Ok(Self {
@@ -756,12 +757,10 @@ impl MasterJob {
         (self.into_result(), written)
     }
 
-    /// Like [`MasterJob::new`], for an input that is still to be decoded:
-    /// `decode` fills the next frames of every channel (one slice per
-    /// channel, all the same length) and is called over the whole file, in
-    /// order, on a second thread, while this one meters each piece as soon as
-    /// it is filled (the true peak beside the decoding). The job comes back
-    /// with its input measured, as [`MasterJob::step`] would have left it.
+    /// Like [`MasterJob::new`], for an input that is still to be decoded
+    /// (see [`crate::loudness::meter::decode_and_measure`]: each piece is
+    /// metered as soon as it is decoded). The job comes back with its input
+    /// measured, as [`MasterJob::step`] would have left it.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn decode_and_measure(
         channels: usize,
@@ -769,37 +768,13 @@ impl MasterJob {
         sample_rate: u32,
         settings: Settings,
         target: Option<Target>,
-        mut decode: impl FnMut(&mut [&mut [f32]]) -> Result<(), DspError> + Send,
+        decode: impl FnMut(&mut [&mut [f32]]) -> Result<(), DspError> + Send,
     ) -> Result<Self, DspError> {
-        /// Frames decoded and metered at a time (about a second).
-        const PIECE: usize = 1 << 16;
-        let mut job = Self::new(crate::render::zeroed(channels, frames), sample_rate, settings, target)?;
-        let Phase::Input { meter, .. } = &mut job.phase else { unreachable!("a new job meters its input first") };
-        let mut peaks = meter.split_true_peak();
-        let input = &mut job.input;
-        let decoded = std::thread::scope(|sc| {
-            let (tx, rx) = std::sync::mpsc::channel::<Vec<&[f32]>>();
-            let decoding = sc.spawn(move || -> Result<crate::loudness::meter::TruePeaks, DspError> {
-                let mut pieces: Vec<_> = input.iter_mut().map(|c| c.chunks_mut(PIECE)).collect();
-                while let Some(mut piece) = pieces.iter_mut().map(Iterator::next).collect::<Option<Vec<_>>>() {
-                    decode(&mut piece)?;
-                    let piece: Vec<&[f32]> = piece.into_iter().map(|c| &*c).collect();
-                    if tx.send(piece.clone()).is_err() {
-                        break; // the meter panicked: the scope reports it
-                    }
-                    peaks.add(&piece);
-                }
-                Ok(peaks)
-            });
-            for piece in rx {
-                meter.add(&piece);
-            }
-            decoding.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
-        });
-        meter.join_true_peak(decoded?);
-        let rep = meter.report();
+        Self::check(channels, sample_rate, target)?;
+        let (input, meter) = crate::loudness::meter::decode_and_measure(channels, frames, sample_rate, decode)?;
+        let mut job = Self::new(input, sample_rate, settings, target)?;
         job.work_done += frames as u64;
-        job.input_measured(rep);
+        job.input_measured(meter.report());
         Ok(job)
     }
 

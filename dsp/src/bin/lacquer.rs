@@ -208,11 +208,23 @@ fn cmd_analyze(args: &Args) -> Result<(), String> {
     let [input] = args.positional.as_slice() else {
         return Err(USAGE.into());
     };
-    let audio = read_audio(input)?;
-    if audio.channels.len() > 2 {
-        return Err(format!("{input}: {} channels: Lacquer meters mono or stereo", audio.channels.len()));
-    }
-    let rep = meter::analyze(&audio.channels, audio.sample_rate);
+    let file = std::fs::File::open(input).map_err(|e| format!("cannot read {input}: {e}"))?;
+    let rep = match wav::PcmStream::new(file) {
+        // The common WAV layouts are decoded piece by piece while they are metered.
+        Some(mut pcm) if pcm.channels() <= 2 => {
+            let (ch, n, sr) = (pcm.channels(), pcm.frames(), pcm.sample_rate());
+            let (_, m) = meter::decode_and_measure(ch, n, sr, |piece| pcm.read_into(piece)).map_err(|e| format!("{input}: {e}"))?;
+            m.report()
+        }
+        _ => {
+            let audio = read_audio(input)?;
+            if audio.channels.len() > 2 {
+                return Err(format!("{input}: {} channels: Lacquer meters mono or stereo", audio.channels.len()));
+            }
+            meter::Meter::new(audio.channels.len(), audio.sample_rate).map_err(|e| format!("{input}: {e}"))?;
+            meter::analyze(&audio.channels, audio.sample_rate)
+        }
+    };
     let rows = platforms::assess(&rep);
     if args.options.contains_key("json") {
         #[derive(serde::Serialize)]

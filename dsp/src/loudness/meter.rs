@@ -686,6 +686,47 @@ pub fn analyze(channels: &[Vec<f32>], sample_rate: u32) -> LoudnessReport {
     m.report()
 }
 
+/// Decodes a programme while metering it: `decode` fills the next frames of
+/// every channel (one slice per channel, all the same length) and is called
+/// over the whole programme, in order, on a second thread, which also runs
+/// the true-peak detectors, while this one meters each piece (BS.1770) as
+/// soon as it is filled. Returns the decoded channels and the meter, which
+/// has metered all of them: the same report as metering them afterwards.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn decode_and_measure(
+    channels: usize,
+    frames: usize,
+    sample_rate: u32,
+    mut decode: impl FnMut(&mut [&mut [f32]]) -> Result<(), DspError> + Send,
+) -> Result<(Vec<Vec<f32>>, Meter), DspError> {
+    /// Frames decoded and metered at a time (about a second).
+    const PIECE: usize = 1 << 16;
+    let mut meter = Meter::new(channels, sample_rate)?;
+    let mut peaks = meter.split_true_peak();
+    let mut input = crate::render::zeroed(channels, frames);
+    let decoded = std::thread::scope(|sc| {
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<&[f32]>>();
+        let input = &mut input;
+        let decoding = sc.spawn(move || -> Result<TruePeaks, DspError> {
+            let mut pieces: Vec<_> = input.iter_mut().map(|c| c.chunks_mut(PIECE)).collect();
+            while let Some(mut piece) = pieces.iter_mut().map(Iterator::next).collect::<Option<Vec<_>>>() {
+                decode(&mut piece)?;
+                let piece: Vec<&[f32]> = piece.into_iter().map(|c| &*c).collect();
+                // The meter only stops early if it panicked: the scope reports it.
+                let _ = tx.send(piece.clone());
+                peaks.add(&piece);
+            }
+            Ok(peaks)
+        });
+        for piece in rx {
+            meter.add(&piece);
+        }
+        decoding.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+    });
+    meter.join_true_peak(decoded?);
+    Ok((input, meter))
+}
+
 /// The AudioWorklet's meter: momentary and short-term loudness and the sample
 /// peak, updated block by block.
 ///
@@ -946,6 +987,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn decoding_while_metering_gives_the_same_report() {
+        let sr = 48_000;
+        let x: Vec<Vec<f32>> = (0..2).map(|c| bursts(sr, 9.3, 11 + c)).collect();
+        let mut at = 0;
+        let (got, m) = decode_and_measure(2, x[0].len(), sr, |piece| {
+            let n = piece[0].len();
+            piece.iter_mut().zip(&x).for_each(|(p, c)| p.copy_from_slice(&c[at..at + n]));
+            at += n;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got, x);
+        assert_eq!(m.report(), analyze(&x, sr));
+        assert!(m.report().true_peak_dbtp.is_some());
+        let failed = decode_and_measure(1, 10, sr, |_| Err(DspError::BadInput("cut short".into())));
+        assert!(failed.is_err());
     }
 
     #[test]
