@@ -230,17 +230,12 @@ impl Master {
     pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
         let n = left.len().min(right.len());
         let mut peak = [0.0f32; 2];
-        let mut i = 0;
-        while i < n {
-            let phase = (self.pos % CONTROL_PERIOD as u64) as usize;
+        self.segments(n, |m, i, e, phase| {
             if phase == 0 {
-                self.control();
+                m.control();
             }
-            let seg = (CONTROL_PERIOD - phase).min(n - i);
-            self.segment(&mut left[i..i + seg], &mut right[i..i + seg], phase, &mut peak);
-            self.pos += seg as u64;
-            i += seg;
-        }
+            m.segment(&mut left[i..e], &mut right[i..e], phase, &mut peak);
+        });
         self.meters = ChainMeters {
             out_peak: peak,
             comp_gr_db: self.comp.gain_reduction_db() as f32,
@@ -271,18 +266,13 @@ impl Master {
     ) {
         let n = left.len();
         assert!(right.len() == n && l.len() == n && r.len() == n && dry_l.len() == n && dry_r.len() == n);
-        let mut i = 0;
-        while i < n {
-            let phase = (self.pos % CONTROL_PERIOD as u64) as usize;
+        self.segments(n, |m, i, e, phase| {
             if phase == 0 {
-                self.control_front();
+                m.control_front();
             }
-            let e = i + (CONTROL_PERIOD - phase).min(n - i);
-            let wet_only = self.wet_only();
-            self.front(&left[i..e], &right[i..e], &mut l[i..e], &mut r[i..e], &mut dry_l[i..e], &mut dry_r[i..e], phase, wet_only);
-            self.pos += (e - i) as u64;
-            i = e;
-        }
+            let wet_only = m.wet_only();
+            m.front(&left[i..e], &right[i..e], &mut l[i..e], &mut r[i..e], &mut dry_l[i..e], &mut dry_r[i..e], phase, wet_only);
+        });
     }
 
     /// The back half of the chain over a block (see [`Master::process_front`]):
@@ -292,25 +282,35 @@ impl Master {
         let n = left.len();
         assert!(right.len() == n && l.len() == n && r.len() == n && dry_l.len() == n && dry_r.len() == n);
         let mut peak = [0.0f32; 2];
-        let mut i = 0;
-        while i < n {
-            let phase = (self.pos % CONTROL_PERIOD as u64) as usize;
+        self.segments(n, |m, i, e, phase| {
             if phase == 0 {
                 // `amount` is ticked with the front half's modules (both read it).
-                self.amount.tick((self.settings.amount_pct as f64).clamp(0.0, 100.0) / 100.0, self.coef);
-                self.control_back();
+                m.amount.tick((m.settings.amount_pct as f64).clamp(0.0, 100.0) / 100.0, m.coef);
+                m.control_back();
             }
-            let e = i + (CONTROL_PERIOD - phase).min(n - i);
-            let wet_only = self.wet_only();
-            self.back(&mut l[i..e], &mut r[i..e], &dry_l[i..e], &dry_r[i..e], &mut left[i..e], &mut right[i..e], phase, wet_only, &mut peak);
-            self.pos += (e - i) as u64;
-            i = e;
-        }
+            let wet_only = m.wet_only();
+            m.back(&mut l[i..e], &mut r[i..e], &dry_l[i..e], &dry_r[i..e], &mut left[i..e], &mut right[i..e], phase, wet_only, &mut peak);
+        });
         self.meters = ChainMeters {
             out_peak: peak,
             limiter_gr_db: self.limiter.gain_reduction_db() as f32,
             ..ChainMeters::default()
         };
+    }
+
+    /// Splits the next `n` frames into segments that never cross a control
+    /// period and calls `seg(self, start, end, phase)` for each in order,
+    /// advancing the stream position past it.
+    #[inline(always)]
+    fn segments(&mut self, n: usize, mut seg: impl FnMut(&mut Self, usize, usize, usize)) {
+        let mut i = 0;
+        while i < n {
+            let phase = (self.pos % CONTROL_PERIOD as u64) as usize;
+            let e = i + (CONTROL_PERIOD - phase).min(n - i);
+            seg(self, i, e, phase);
+            self.pos += (e - i) as u64;
+            i = e;
+        }
     }
 
     /// One segment within a control period.
