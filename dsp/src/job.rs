@@ -301,10 +301,9 @@ pub struct MasterJob {
     report: MasterReport,
     /// The finished output.
     output: Option<Vec<Vec<f32>>>,
-    /// Meter on a second thread while rendering (native `run` only).
+    /// Driven by the native [`MasterJob::run_with`]: use a second core, and
+    /// stop before the output stage, which `run_with` runs in pieces.
     parallel: bool,
-    /// Stop before the output stage (native `run_with`).
-    pause_before_output: bool,
 }
 
 impl MasterJob {
@@ -351,7 +350,6 @@ impl MasterJob {
             report: MasterReport { target, ..Default::default() },
             output: None,
             parallel: false,
-            pause_before_output: false,
         })
     }
 
@@ -484,7 +482,7 @@ impl MasterJob {
         let mut budget = budget_frames.max(1);
         let n = self.frames();
         while budget > 0 {
-            if self.pause_before_output && matches!(self.phase, Phase::Output { .. }) {
+            if self.parallel && matches!(self.phase, Phase::Output { .. }) {
                 break;
             }
             #[cfg(not(target_arch = "wasm32"))]
@@ -564,7 +562,7 @@ impl MasterJob {
                 }
                 Phase::Output { render, .. } => {
                     let before = render.progress();
-                    let done = render.step(if self.parallel { usize::MAX } else { BLOCK * 4 });
+                    let done = render.step(BLOCK * 4);
                     let k = ((render.progress() - before) * (n as f64)) as usize;
                     budget = budget.saturating_sub(BLOCK);
                     self.work_done += k as u64;
@@ -709,22 +707,13 @@ impl MasterJob {
         /// Frames per piece (about a second).
         const PIECE: usize = 1 << 16;
         self.parallel = true;
-        self.pause_before_output = true;
         while !matches!(self.phase, Phase::Done | Phase::Output { .. }) {
             self.step(usize::MAX);
         }
         let Phase::Output { mut render, settings } = std::mem::replace(&mut self.phase, Phase::Done) else {
             // Rendered and metered in one go (no search): encode the result.
             let result = self.into_result();
-            let mut written = Ok(());
-            let n = result.channels.first().map_or(0, Vec::len);
-            for at in (0..n).step_by(PIECE) {
-                let piece: Vec<&[f32]> = result.channels.iter().map(|c| &c[at..(at + PIECE).min(n)]).collect();
-                written = encode(&piece);
-                if written.is_err() {
-                    break;
-                }
-            }
+            let written = crate::render::in_step(result.channels.iter().map(|c| c.chunks(PIECE)).collect()).try_for_each(|p| encode(&p));
             return (result, written);
         };
         let mut meter = self.meter(true, &settings);
@@ -778,11 +767,17 @@ impl MasterJob {
         Ok(job)
     }
 
-    /// Runs the whole job (natively, with a second thread for metering).
-    pub fn run(mut self) -> MasterResult {
-        self.parallel = cfg!(not(target_arch = "wasm32"));
-        while !self.step(usize::MAX).done {}
-        self.into_result()
+    /// Runs the whole job (natively, on two cores: [`MasterJob::run_with`]
+    /// with nothing to encode).
+    pub fn run(self) -> MasterResult {
+        #[cfg(not(target_arch = "wasm32"))]
+        return self.run_with(|_| Ok::<(), std::convert::Infallible>(())).0;
+        #[cfg(target_arch = "wasm32")]
+        {
+            let mut job = self;
+            while !job.step(usize::MAX).done {}
+            job.into_result()
+        }
     }
 }
 

@@ -26,6 +26,13 @@ pub fn zeroed(channels: usize, frames: usize) -> Vec<Vec<f32>> {
     (0..channels).map(|_| vec![0.0; frames]).collect()
 }
 
+/// Walks several iterators in step: each item holds the next item of every
+/// one, until any runs out. Used to go through planar channels a piece at a
+/// time (`in_step(channels.iter_mut().map(|c| c.chunks_mut(n)).collect())`).
+pub fn in_step<I: Iterator>(mut iters: Vec<I>) -> impl Iterator<Item = Vec<I::Item>> {
+    std::iter::from_fn(move || iters.iter_mut().map(Iterator::next).collect())
+}
+
 /// An offline render of one file in progress.
 pub struct Renderer {
     /// The chain.
@@ -333,13 +340,9 @@ impl OutputRender {
         let (done, left): (Vec<&'a mut [f32]>, Vec<&'a mut [f32]>) =
             self.body.iter_mut().map(|c| c.split_at_mut(from)).unzip();
         let shared = |c: &'a mut [f32]| -> &'a [f32] { c };
-        let mut done: Vec<_> = done.into_iter().map(|c| shared(c).chunks(piece)).collect();
-        while let Some(p) = done.iter_mut().map(Iterator::next).collect::<Option<Vec<&'a [f32]>>>() {
-            each(p);
-        }
-        let mut pieces: Vec<_> = left.into_iter().map(|c| c.chunks_mut(piece)).collect();
+        in_step(done.into_iter().map(|c| shared(c).chunks(piece)).collect()).for_each(&mut each);
         let mut at = warm + from;
-        while let Some(mut p) = pieces.iter_mut().map(Iterator::next).collect::<Option<Vec<&'a mut [f32]>>>() {
+        for mut p in in_step(left.into_iter().map(|c| c.chunks_mut(piece)).collect()) {
             output_run(stage, &mut p, at);
             at += p[0].len();
             each(p.into_iter().map(shared).collect());

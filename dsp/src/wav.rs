@@ -49,8 +49,7 @@ pub fn read(bytes: &[u8]) -> Result<Audio, DspError> {
     let frames = reader.duration() as usize;
     if let Some(mut pcm) = PcmStream::new(Cursor::new(bytes)) {
         let mut channels = crate::render::zeroed(ch, frames);
-        let mut pieces: Vec<_> = channels.iter_mut().map(|c| c.chunks_mut(PIECE)).collect();
-        while let Some(mut out) = pieces.iter_mut().map(Iterator::next).collect::<Option<Vec<_>>>() {
+        for mut out in crate::render::in_step(channels.iter_mut().map(|c| c.chunks_mut(PIECE)).collect()) {
             pcm.read_into(&mut out)?;
         }
         return Ok(Audio { channels, sample_rate: spec.sample_rate });

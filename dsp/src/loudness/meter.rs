@@ -527,11 +527,6 @@ impl Meter {
         self.max_momentary = max_opt(self.max_momentary, to_lufs(moment));
     }
 
-    /// Meters the next frames: one slice per channel, all the same length.
-    pub fn add(&mut self, planar: &[&[f32]]) {
-        self.add_impl(planar);
-    }
-
     /// Like [`Meter::add`], with the true-peak detectors on a second thread
     /// alongside the BS.1770 meter (native builds; the result is the same).
     /// Worth it for long stretches: it starts a thread per call.
@@ -558,7 +553,8 @@ impl Meter {
         self.true_peaks = peaks.detectors;
     }
 
-    fn add_impl(&mut self, planar: &[&[f32]]) {
+    /// Meters the next frames: one slice per channel, all the same length.
+    pub fn add(&mut self, planar: &[&[f32]]) {
         debug_assert_eq!(planar.len(), self.channels);
         let n = planar.iter().map(|c| c.len()).min().unwrap_or(0);
         let mut pos = 0;
@@ -708,8 +704,7 @@ pub fn decode_and_measure(
         let (tx, rx) = std::sync::mpsc::channel::<Vec<&[f32]>>();
         let input = &mut input;
         let decoding = sc.spawn(move || -> Result<TruePeaks, DspError> {
-            let mut pieces: Vec<_> = input.iter_mut().map(|c| c.chunks_mut(PIECE)).collect();
-            while let Some(mut piece) = pieces.iter_mut().map(Iterator::next).collect::<Option<Vec<_>>>() {
+            for mut piece in crate::render::in_step(input.iter_mut().map(|c| c.chunks_mut(PIECE)).collect()) {
                 decode(&mut piece)?;
                 let piece: Vec<&[f32]> = piece.into_iter().map(|c| &*c).collect();
                 // The meter only stops early if it panicked: the scope reports it.
@@ -762,18 +757,16 @@ impl LiveMeter {
         while pos < n {
             let len = (n - pos).min(CHUNK);
             let [a, b] = &mut self.scratch;
-            sanitize(&left[pos..pos + len], &mut a[..len]);
+            let ma = sanitize_peak(&left[pos..pos + len], &mut a[..len]);
+            self.peak_lin = max2(ma as f64, self.peak_lin);
             let r = if self.channels == 2 {
-                sanitize(&right[pos..pos + len], &mut b[..len]);
+                let mb = sanitize_peak(&right[pos..pos + len], &mut b[..len]);
+                self.peak_lin = max2(mb as f64, self.peak_lin);
                 self.ebu.add_frames_planar_f32(&[&a[..len], &b[..len]])
             } else {
                 self.ebu.add_frames_planar_f32(&[&a[..len]])
             };
             debug_assert!(r.is_ok());
-            for c in 0..self.channels {
-                let m = self.scratch[c][..len].iter().fold(0.0f32, |m, v| max2_f32(v.abs(), m));
-                self.peak_lin = max2(m as f64, self.peak_lin);
-            }
             pos += len;
         }
     }
