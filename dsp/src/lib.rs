@@ -6,6 +6,8 @@
 //! same input and [`Settings`] they produce the same samples.
 //!
 //! - [`settings`]: the one serde `Settings` struct, in user units.
+//! - [`analysis`]: the per-file analysis computed once on load (loudness report,
+//!   peak pyramid for the waveform, long-term spectrum in 1/3-octave bands).
 //! - [`chain`]: the processors and [`Master`], which composes them in mastering order.
 //! - [`render`]: latency-compensated offline rendering.
 //! - [`loudness`]: ITU-R BS.1770 / EBU R128 metering, master-to-target and the
@@ -22,6 +24,7 @@
 //! - R. Bristow-Johnson, *Cookbook formulae for audio EQ biquad filter coefficients*
 //!   (W3C Audio EQ Cookbook).
 
+pub mod analysis;
 pub mod chain;
 pub mod error;
 #[cfg(feature = "worklet")]

@@ -1,0 +1,484 @@
+//! The per-file analysis a browser worker computes once, while the file loads:
+//! loudness, a peak pyramid for the waveform, and the long-term spectrum.
+//!
+//! [`Analyzer`] takes the decoded file (planar f32, mono or stereo, any rate
+//! the meter takes) piece by piece, in order, in pieces of any length; the
+//! results do not depend on how the file is split. [`Analyzer::finish`]
+//! gives an [`Analysis`]:
+//!
+//! - **Loudness**: [`LoudnessReport`] from the full offline [`Meter`]
+//!   (integrated loudness, loudness range, true and sample peak, PLR, the
+//!   100 ms short-term curve), exactly what metering the whole file at once
+//!   reports, and what `MasterJob` reports for the same input.
+//! - **Peaks**: a [`PeakPyramid`] of min/max envelopes, from which the page
+//!   draws the waveform at any zoom ([`peaks`]).
+//! - **Spectrum**: a [`LongTermSpectrum`] in 1/3-octave bands and a
+//!   1/12-octave curve, calibrated so a full-scale sine reads 0 dB
+//!   ([`spectrum`]).
+//!
+//! [`Analysis::summary_json`] is what the page receives: everything but the
+//! pyramid, plus a whole-file overview of the waveform.
+//!
+//! ## Cost
+//! Small pieces are gathered into blocks of [`STAGE_FRAMES`] before they are
+//! analysed, so a worker feeding tiny pieces pays no per-call overhead in
+//! `ebur128`, the FFT or the loops; large pieces go straight through. Nothing
+//! here starts a thread (the worker's wasm is single-threaded). Per frame the
+//! meter costs the most; see the timing test at the end of this file.
+//!
+//! ## References
+//! - ITU-R BS.1770-5; EBU R 128; EBU Tech 3341 and 3342 (see [`crate::loudness`]).
+//! - IEC 61260-1:2014 and ISO 266:1997 (bands), P. D. Welch (1967) and
+//!   F. J. Harris (1978) (the spectral estimate): see [`spectrum`].
+
+pub mod peaks;
+pub mod spectrum;
+
+pub use peaks::{PeakLevel, PeakPyramid};
+pub use spectrum::{Band, LongTermSpectrum};
+
+use crate::error::DspError;
+use crate::loudness::meter::{LoudnessReport, Meter};
+use peaks::PeakBuilder;
+use serde::{Deserialize, Serialize};
+use spectrum::SpectrumBuilder;
+
+/// Pieces shorter than this are gathered into blocks of this many frames
+/// before they are analysed, frames.
+pub const STAGE_FRAMES: usize = 4096;
+
+/// Streams a decoded file through the loudness meter, the peak pyramid and
+/// the long-term spectrum. `new` allocates; so does `add` (the pyramid
+/// grows); nothing here starts a thread.
+pub struct Analyzer {
+    /// Channels, 1 or 2.
+    channels: usize,
+    /// The full offline meter (BS.1770 / R128), as `MasterJob` meters its input.
+    meter: Meter,
+    /// The waveform envelopes so far.
+    peaks: PeakBuilder,
+    /// The spectral sums so far.
+    spectrum: SpectrumBuilder,
+    /// Small pieces gathered into a block, per channel, `STAGE_FRAMES` long.
+    stage: Vec<Vec<f32>>,
+    /// Frames in `stage`, frames.
+    staged: usize,
+}
+
+/// What [`Analyzer::finish`] gives: the three analyses of one file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// The full loudness report (exactly [`Meter::report`] over the file).
+    pub loudness: LoudnessReport,
+    /// Min/max envelopes for drawing the waveform at any zoom.
+    pub peaks: PeakPyramid,
+    /// The average spectrum and its band and curve summaries.
+    pub spectrum: LongTermSpectrum,
+}
+
+impl Analyzer {
+    /// An analyser for `channels` (1 or 2) at `sample_rate` Hz (8 to 384 kHz,
+    /// as the meter takes). `frames_hint` (the file's length, if known, or 0)
+    /// reserves room for the pyramid. Allocates.
+    pub fn new(channels: usize, sample_rate: u32, frames_hint: usize) -> Result<Self, DspError> {
+        if !(1..=2).contains(&channels) {
+            return Err(DspError::Unsupported(format!(
+                "{channels} channels: Lacquer analyses mono and stereo files"
+            )));
+        }
+        let meter = Meter::new(channels, sample_rate)?;
+        Ok(Self {
+            channels,
+            meter,
+            peaks: PeakBuilder::new(channels, frames_hint),
+            spectrum: SpectrumBuilder::new(channels, sample_rate),
+            stage: vec![vec![0.0; STAGE_FRAMES]; channels],
+            staged: 0,
+        })
+    }
+
+    /// Analyses the next piece of the file: one slice per channel, all the
+    /// same length (any length; extra frames in longer slices are ignored,
+    /// and a call with fewer slices than channels is ignored).
+    pub fn add(&mut self, planar: &[&[f32]]) {
+        debug_assert_eq!(planar.len(), self.channels);
+        if planar.len() < self.channels {
+            return;
+        }
+        let planar = &planar[..self.channels];
+        let n = planar.iter().map(|c| c.len()).min().unwrap_or(0);
+        let mut pos = 0;
+        while pos < n {
+            if self.staged == 0 && n - pos >= STAGE_FRAMES {
+                let mut refs: [&[f32]; 2] = [&[]; 2];
+                for (r, c) in refs.iter_mut().zip(planar) {
+                    *r = &c[pos..n];
+                }
+                self.process(&refs[..self.channels]);
+                pos = n;
+            } else {
+                let len = (n - pos).min(STAGE_FRAMES - self.staged);
+                for (st, src) in self.stage.iter_mut().zip(planar) {
+                    st[self.staged..self.staged + len].copy_from_slice(&src[pos..pos + len]);
+                }
+                self.staged += len;
+                pos += len;
+                if self.staged == STAGE_FRAMES {
+                    self.flush();
+                }
+            }
+        }
+    }
+
+    /// Analyses the gathered block.
+    fn flush(&mut self) {
+        let stage = std::mem::take(&mut self.stage);
+        let mut refs: [&[f32]; 2] = [&[]; 2];
+        for (r, c) in refs.iter_mut().zip(&stage) {
+            *r = &c[..self.staged];
+        }
+        self.process(&refs[..self.channels]);
+        self.stage = stage;
+        self.staged = 0;
+    }
+
+    /// Feeds frames to all three analyses.
+    fn process(&mut self, planar: &[&[f32]]) {
+        self.meter.add(planar);
+        self.peaks.add(planar);
+        self.spectrum.add(planar);
+    }
+
+    /// Finishes the analyses.
+    pub fn finish(mut self) -> Analysis {
+        if self.staged > 0 {
+            self.flush();
+        }
+        Analysis {
+            loudness: self.meter.report(),
+            peaks: self.peaks.finish(),
+            spectrum: self.spectrum.finish(),
+        }
+    }
+}
+
+/// `v` rounded to 0.01 (for the summary's curves).
+fn centi(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+/// The spectrum part of [`Analysis::summary_json`].
+#[derive(Serialize)]
+struct SpectrumSummary {
+    /// Sample rate, Hz.
+    sample_rate: u32,
+    /// Frame length of each transform, frames.
+    fft_size: usize,
+    /// Spacing of the bins, Hz.
+    bin_hz: f64,
+    /// The 1/3-octave bands (levels rounded to 0.01 dB).
+    bands_third_octave: Vec<Band>,
+    /// `[Hz, dB]` of the mid signal every 1/12 octave (dB rounded to 0.01).
+    curve: Vec<(f32, f32)>,
+    /// Per channel, dB at `curve`'s frequencies (rounded to 0.01).
+    channel_curves_db: Vec<Vec<f32>>,
+}
+
+/// The waveform overview of [`Analysis::summary_json`].
+#[derive(Serialize)]
+struct Overview {
+    /// Frames in the file.
+    frames: usize,
+    /// Channels.
+    channels: usize,
+    /// Columns across the whole file.
+    columns: usize,
+    /// Divide `min_max` by this for sample values (full scale ±1.0).
+    scale: f32,
+    /// `[column][channel][min, max]`, flat, as stored (rounded outward).
+    min_max: Vec<i16>,
+}
+
+/// The whole of [`Analysis::summary_json`].
+#[derive(Serialize)]
+struct Summary {
+    /// The loudness report, with the short-term curve rounded to 0.01 LU.
+    loudness: LoudnessReport,
+    /// Bands and curves.
+    spectrum: SpectrumSummary,
+    /// The waveform across the whole file.
+    overview: Overview,
+}
+
+impl Analysis {
+    /// The JSON the page receives (small: no pyramid, no per-bin spectrum):
+    ///
+    /// ```text
+    /// { "loudness": { LoudnessReport's fields; short_term_curve rounded to 0.01 LU },
+    ///   "spectrum": { "sample_rate", "fft_size", "bin_hz",
+    ///                 "bands_third_octave": [ { "nominal_hz", "centre_hz", "lower_hz",
+    ///                                           "upper_hz", "level_db", "channels_db" } ],
+    ///                 "curve": [[hz, db], ..], "channel_curves_db": [[db, ..], ..] },
+    ///   "overview": { "frames", "channels", "columns", "scale": 32767,
+    ///                 "min_max": [min, max (channel 0), min, max (channel 1), .. per column] } }
+    /// ```
+    ///
+    /// Spectrum levels are rounded to 0.01 dB; `null` marks silence (levels
+    /// at or below −150 dB, and loudness values that do not exist). The
+    /// overview is [`PeakPyramid::columns_quantised`] over the whole file in
+    /// `overview_columns` columns.
+    pub fn summary_json(&self, overview_columns: usize) -> String {
+        let mut loudness = self.loudness.clone();
+        for v in loudness.short_term_curve.iter_mut().flatten() {
+            *v = centi(*v);
+        }
+        let db = |v: f32| centi(v as f64) as f32;
+        let s = &self.spectrum;
+        let spectrum = SpectrumSummary {
+            sample_rate: s.sample_rate,
+            fft_size: s.fft_size,
+            bin_hz: s.bin_hz,
+            bands_third_octave: s
+                .bands_third_octave
+                .iter()
+                .map(|b| Band {
+                    level_db: b.level_db.map(db),
+                    channels_db: b.channels_db.iter().map(|c| c.map(db)).collect(),
+                    ..b.clone()
+                })
+                .collect(),
+            curve: s.curve.iter().map(|&(f, v)| (f, db(v))).collect(),
+            channel_curves_db: s.channel_curves_db.iter().map(|c| c.iter().map(|&v| db(v)).collect()).collect(),
+        };
+        let frames = self.peaks.frames();
+        let overview = Overview {
+            frames,
+            channels: self.peaks.channels(),
+            columns: overview_columns,
+            scale: peaks::SCALE,
+            min_max: self.peaks.columns_quantised(0, frames, overview_columns).into_iter().flatten().collect(),
+        };
+        serde_json::to_string(&Summary { loudness, spectrum, overview }).expect("the summary serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_signals::noise_bursts;
+
+    /// A stereo programme with level changes, a tone, a NaN and an Inf.
+    fn programme(sr: u32, secs: f64) -> Vec<Vec<f32>> {
+        let n = (secs * sr as f64) as usize;
+        let mut l = noise_bursts(n, 0.2, 1, 3.0);
+        let r = noise_bursts(n, 0.15, 2, 4.0);
+        for (i, v) in l.iter_mut().enumerate() {
+            *v += 0.1 * libm::sinf(2.0 * std::f32::consts::PI * 220.0 * i as f32 / sr as f32);
+        }
+        l[n / 3] = f32::NAN;
+        l[n / 2] = f32::INFINITY;
+        vec![l, r]
+    }
+
+    fn analyse(chans: &[Vec<f32>], sr: u32, piece: usize) -> Analysis {
+        let n = chans.first().map_or(0, Vec::len);
+        let mut a = Analyzer::new(chans.len(), sr, n).unwrap();
+        let mut pos = 0;
+        while pos < n {
+            let e = (pos + piece).min(n);
+            let refs: Vec<&[f32]> = chans.iter().map(|c| &c[pos..e]).collect();
+            a.add(&refs);
+            pos = e;
+        }
+        a.finish()
+    }
+
+    fn whole_meter(chans: &[Vec<f32>], sr: u32) -> LoudnessReport {
+        let mut m = Meter::new(chans.len(), sr).unwrap();
+        let refs: Vec<&[f32]> = chans.iter().map(|c| c.as_slice()).collect();
+        m.add(&refs);
+        m.report()
+    }
+
+    #[test]
+    fn loudness_is_the_whole_file_meter_report() {
+        let sr = 44_100;
+        let x = programme(sr, 12.3);
+        let a = analyse(&x, sr, 10_000);
+        assert_eq!(a.loudness, whole_meter(&x, sr));
+        assert!(a.loudness.integrated_lufs.is_some() && a.loudness.lra_lu > 0.0);
+        assert_eq!(a.loudness.short_term_curve.len(), 123);
+        // What the crate's whole-file analysis (and a MasterJob) reports for its input (the same meter over the same frames).
+        assert_eq!(a.loudness, crate::loudness::analyze(&x, sr));
+    }
+
+    #[test]
+    fn piece_sizes_do_not_change_anything() {
+        let sr = 48_000;
+        let x = programme(sr, 4.1);
+        let whole = analyse(&x, sr, x[0].len());
+        for piece in [1, 777, 4096, 4097, 100_000] {
+            assert_eq!(analyse(&x, sr, piece), whole, "pieces of {piece}");
+        }
+        assert_eq!(whole.loudness, whole_meter(&x, sr));
+        // Mixed sizes, including empty pieces.
+        let mut a = Analyzer::new(2, sr, 0).unwrap();
+        let mut pos = 0;
+        for (k, len) in [0usize, 5, 4091, 9000, 1, 0, 30_000].iter().cycle().enumerate() {
+            if pos >= x[0].len() {
+                break;
+            }
+            let e = (pos + len + k % 3).min(x[0].len());
+            a.add(&[&x[0][pos..e], &x[1][pos..e]]);
+            pos = e;
+        }
+        assert_eq!(a.finish(), whole);
+    }
+
+    #[test]
+    fn mono_and_rates() {
+        for sr in [8_000, 44_100, 192_000] {
+            let x = vec![programme(sr, 3.5).swap_remove(0)];
+            let a = analyse(&x, sr, 1234);
+            assert_eq!(a.loudness, whole_meter(&x, sr));
+            assert_eq!(a.peaks.channels(), 1);
+            assert_eq!(a.peaks.frames(), x[0].len());
+            assert_eq!(a.spectrum.channel_curves_db.len(), 1);
+            // A mono file's mid is its channel.
+            let b = &a.spectrum.bands_third_octave[10];
+            assert_eq!(b.level_db, b.channels_db[0]);
+            // The 220 Hz tone stands out in its band.
+            let tone = a.spectrum.bands_third_octave.iter().find(|b| b.nominal_hz == 200.0).unwrap();
+            assert!(tone.level_db.unwrap() > -26.0, "{sr}: {:?}", tone.level_db);
+        }
+    }
+
+    #[test]
+    fn silence_and_nothing() {
+        let sr = 48_000;
+        let a = analyse(&[vec![0.0; 96_000], vec![0.0; 96_000]], sr, 4096);
+        assert_eq!(a.loudness.integrated_lufs, None);
+        assert_eq!(a.loudness.sample_peak_dbfs, None);
+        assert!(a.spectrum.bands_third_octave.iter().all(|b| b.level_db.is_none()));
+        assert!(a.peaks.columns(0, 96_000, 10).iter().all(|&v| v == 0.0));
+        let j = a.summary_json(100);
+        assert!(!j.contains("NaN") && !j.contains("inf"), "{j}");
+        let empty = Analyzer::new(1, sr, 0).unwrap().finish();
+        assert_eq!(empty.peaks.frames(), 0);
+        assert_eq!(empty.loudness.duration_s, 0.0);
+        let v: serde_json::Value = serde_json::from_str(&empty.summary_json(10)).unwrap();
+        assert_eq!(v["overview"]["min_max"].as_array().unwrap().len(), 20);
+    }
+
+    #[test]
+    fn unsupported_layouts_are_refused() {
+        assert!(Analyzer::new(0, 48_000, 0).is_err());
+        assert!(Analyzer::new(3, 48_000, 0).is_err());
+        assert!(Analyzer::new(2, 4_000, 0).is_err());
+    }
+
+    #[test]
+    fn summary_json_is_small_and_complete() {
+        let sr = 48_000;
+        let x = programme(sr, 20.0);
+        let a = analyse(&x, sr, 65_536);
+        let j = a.summary_json(1000);
+        let v: serde_json::Value = serde_json::from_str(&j).unwrap();
+        let l = &v["loudness"];
+        for key in ["integrated_lufs", "lra_lu", "true_peak_dbtp", "sample_peak_dbfs", "plr_db", "short_term_curve"] {
+            assert!(!l[key].is_null(), "{key}");
+        }
+        assert_eq!(l["short_term_curve"].as_array().unwrap().len(), 200);
+        assert_eq!(l["integrated_lufs"].as_f64(), a.loudness.integrated_lufs);
+        let s = &v["spectrum"];
+        assert_eq!(s["bands_third_octave"].as_array().unwrap().len(), 31);
+        assert_eq!(s["curve"].as_array().unwrap().len(), a.spectrum.curve.len());
+        assert_eq!(s["curve"][0].as_array().unwrap().len(), 2);
+        assert!(s.get("mid_power").is_none());
+        let o = &v["overview"];
+        assert_eq!(o["min_max"].as_array().unwrap().len(), 1000 * 2 * 2);
+        assert_eq!(o["scale"].as_f64(), Some(32767.0));
+        assert!(v.get("peaks").is_none());
+        // 20 s: a few tens of kB, mostly the overview and the curve.
+        assert!(j.len() < 40_000, "{} bytes", j.len());
+        // The overview is the pyramid's whole-file columns.
+        let cols = a.peaks.columns(0, a.peaks.frames(), 1000);
+        let first = o["min_max"][2].as_f64().unwrap() as f32 / 32767.0;
+        assert_eq!(first, cols[2]);
+        // The full analysis round-trips through serde.
+        let back: Analysis = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        assert_eq!(back.peaks, a.peaks);
+        assert_eq!(back.spectrum.bands_third_octave, a.spectrum.bands_third_octave);
+        // (serde_json reads f64 back to within an ulp or so, not always exactly.)
+        let (x, y) = (back.loudness.integrated_lufs.unwrap(), a.loudness.integrated_lufs.unwrap());
+        assert!((x - y).abs() < 1e-12);
+    }
+
+    /// The native speed on an hour of 48 kHz stereo: run with
+    /// `cargo test -p lacquer-dsp --release --lib analysis::tests::timing -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn timing_sixty_minutes_48k_stereo() {
+        use std::time::{Duration, Instant};
+        let sr = 48_000u32;
+        let total = 60 * 60 * sr as usize;
+        const PIECE: usize = 1 << 16;
+        let (mut l, mut r) = (vec![0.0f32; PIECE], vec![0.0f32; PIECE]);
+        let mut seed = 1u32;
+        let mut fill = |l: &mut [f32], r: &mut [f32], at: usize| {
+            for (i, (a, b)) in l.iter_mut().zip(r.iter_mut()).enumerate() {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let t = (at + i) as f32 / sr as f32;
+                let env = 0.2 + 0.15 * libm::sinf(t * 0.7);
+                let noise = (seed >> 8) as f32 / (1u32 << 23) as f32 - 1.0;
+                let tone = libm::sinf(t * 2.0 * std::f32::consts::PI * 110.0);
+                *a = env * (0.6 * noise + 0.4 * tone);
+                *b = env * (0.5 * noise - 0.3 * tone);
+            }
+        };
+        let mut an = Analyzer::new(2, sr, total).unwrap();
+        let mut meter = Meter::new(2, sr).unwrap();
+        let mut pk = PeakBuilder::new(2, total);
+        let mut sp = SpectrumBuilder::new(2, sr);
+        let mut t = [Duration::ZERO; 4];
+        let mut at = 0;
+        while at < total {
+            let n = PIECE.min(total - at);
+            fill(&mut l[..n], &mut r[..n], at);
+            let piece: [&[f32]; 2] = [&l[..n], &r[..n]];
+            let s = Instant::now();
+            an.add(&piece);
+            t[0] += s.elapsed();
+            let s = Instant::now();
+            meter.add(&piece);
+            t[1] += s.elapsed();
+            let s = Instant::now();
+            pk.add(&piece);
+            t[2] += s.elapsed();
+            let s = Instant::now();
+            sp.add(&piece);
+            t[3] += s.elapsed();
+            at += n;
+        }
+        let s = Instant::now();
+        let a = an.finish();
+        t[0] += s.elapsed();
+        let s = Instant::now();
+        let (pyr, spec) = (pk.finish(), sp.finish());
+        let rest = s.elapsed();
+        let j = a.summary_json(1000);
+        eprintln!(
+            "60 min 48 kHz stereo: Analyzer {:.2} s (meter {:.2} s, pyramid {:.3} s, spectrum {:.2} s, their finish {:.3} s); pyramid {:.2} MB; summary {} kB",
+            t[0].as_secs_f64(),
+            t[1].as_secs_f64(),
+            t[2].as_secs_f64(),
+            t[3].as_secs_f64(),
+            rest.as_secs_f64(),
+            pyr.bytes() as f64 / 1e6,
+            j.len() / 1000,
+        );
+        assert_eq!(a.loudness, meter.report());
+        assert_eq!(a.peaks, pyr);
+        assert_eq!(a.spectrum, spec);
+    }
+}
