@@ -33,7 +33,18 @@ pub fn in_step<I: Iterator>(mut iters: Vec<I>) -> impl Iterator<Item = Vec<I::It
     std::iter::from_fn(move || iters.iter_mut().map(Iterator::next).collect())
 }
 
+/// Most frames handed to a caller at once (about 1.4 s at 48 kHz): the
+/// pieces of [`Renderer::step_with`] and [`OutputRender::step_with`], and the
+/// whole output a streaming [`Renderer`] holds.
+pub const PIECE: usize = 1 << 16;
+
 /// An offline render of one file in progress.
+///
+/// It keeps either the whole output ([`Renderer::new`],
+/// [`Renderer::without_output_stage`]) or, streaming
+/// ([`Renderer::streaming`]), only the frames not yet handed to the caller
+/// (at most [`PIECE`] per channel). Either way [`Renderer::step_with`] hands
+/// every output frame to the caller once, in order, as soon as it is final.
 pub struct Renderer {
     /// The chain.
     master: Master,
@@ -50,22 +61,53 @@ pub struct Renderer {
     fed: usize,
     /// Scratch buffers, left and right.
     buf: [Vec<f32>; 2],
-    /// Output, one `Vec` per input channel, `frames` long.
+    /// Output, one `Vec` per input channel: the whole output (`frames`
+    /// long), or, streaming, output frames `base..` (`PIECE` long at most).
     out: Vec<Vec<f32>>,
-    /// Rendering without the output stage (see [`Renderer::without_output_stage`]).
-    pre_output: bool,
-    /// Without the output stage: the chain's first `latency` output frames
-    /// (its warm-up, before the first aligned frame), one `Vec` per channel.
+    /// Keeping the whole output (not streaming).
+    whole: bool,
+    /// The output frame at `out[c][0]`, frames (0 unless streaming).
+    base: usize,
+    /// Output frames handed to a caller so far, frames.
+    handed: usize,
+    /// Without the output stage, keeping the whole output: the chain's first
+    /// `latency` output frames (its warm-up, before the first aligned frame),
+    /// one `Vec` per channel; empty otherwise.
     head: Vec<Vec<f32>>,
+    /// The limiter's gain reduction after each block processed, dB.
+    gr_db: Vec<f32>,
 }
 
 impl Renderer {
-    /// Prepares a render of `frames` frames of `channels` (1 or 2) channels.
+    /// Prepares a render of `frames` frames of `channels` (1 or 2) channels,
+    /// keeping the whole output.
     pub fn new(settings: &Settings, sample_rate: u32, channels: usize, frames: usize) -> Self {
+        Self::build(settings, sample_rate, channels, frames, true, true)
+    }
+
+    /// Like [`Renderer::new`], but renders without the chain's output stage
+    /// (gain and dither) and keeps the chain's warm-up frames, so that
+    /// [`OutputRender`] can apply the output stage later, exactly.
+    pub fn without_output_stage(settings: &Settings, sample_rate: u32, channels: usize, frames: usize) -> Self {
+        Self::build(settings, sample_rate, channels, frames, false, true)
+    }
+
+    /// Like [`Renderer::new`] (or, without `output_stage`,
+    /// [`Renderer::without_output_stage`], but without keeping the warm-up),
+    /// keeping only the output frames not yet handed to the caller of
+    /// [`Renderer::step_with`]: at most [`PIECE`] frames per channel, however
+    /// long the file. The samples are the same.
+    pub fn streaming(settings: &Settings, sample_rate: u32, channels: usize, frames: usize, output_stage: bool) -> Self {
+        Self::build(settings, sample_rate, channels, frames, output_stage, false)
+    }
+
+    fn build(settings: &Settings, sample_rate: u32, channels: usize, frames: usize, output_stage: bool, whole: bool) -> Self {
         assert!(channels == 1 || channels == 2, "Renderer takes mono or stereo");
         let mut master = Master::new(*settings);
         master.prepare(sample_rate as f64, BLOCK);
+        master.set_output_stage(output_stage);
         let latency = master.latency_samples();
+        let kept = if whole { frames } else { frames.min(PIECE) };
         Self {
             master,
             latency,
@@ -74,21 +116,13 @@ impl Renderer {
             sample_rate,
             fed: 0,
             buf: [vec![0.0; BLOCK], vec![0.0; BLOCK]],
-            out: zeroed(channels, frames),
-            pre_output: false,
-            head: Vec::new(),
+            out: zeroed(channels, kept),
+            whole,
+            base: 0,
+            handed: 0,
+            head: if whole && !output_stage { zeroed(channels, latency) } else { Vec::new() },
+            gr_db: Vec::new(),
         }
-    }
-
-    /// Like [`Renderer::new`], but renders without the chain's output stage
-    /// (gain and dither) and keeps the chain's warm-up frames, so that
-    /// [`OutputRender`] can apply the output stage later, exactly.
-    pub fn without_output_stage(settings: &Settings, sample_rate: u32, channels: usize, frames: usize) -> Self {
-        let mut r = Self::new(settings, sample_rate, channels, frames);
-        r.master.set_output_stage(false);
-        r.pre_output = true;
-        r.head = zeroed(channels, r.latency);
-        r
     }
 
     /// Total frames the chain will process (input plus latency flush).
@@ -99,35 +133,66 @@ impl Renderer {
     /// Processes up to `max_frames` more frames of `input` (planar, the channel
     /// count given to `new`). Returns true when the render is complete.
     pub fn step<C: AsRef<[f32]>>(&mut self, input: &[C], max_frames: usize) -> bool {
+        self.step_with(input, max_frames, |_| {})
+    }
+
+    /// Like [`Renderer::step`], handing the output to `each` (one slice per
+    /// channel): every frame once, in order, in pieces of up to [`PIECE`]
+    /// frames, each as soon as a block makes it final and at the latest
+    /// before returning. The chain runs in blocks of up to [`BLOCK`] frames,
+    /// so `max_frames` in multiples of `BLOCK` keep the blocks (and the
+    /// limiter readings, [`Renderer::limiter_gr_db`]) the same.
+    pub fn step_with<C: AsRef<[f32]>>(&mut self, input: &[C], max_frames: usize, mut each: impl FnMut(&[&[f32]])) -> bool {
         let mut budget = max_frames.max(1);
         while budget > 0 && self.fed < self.total() {
             let n = BLOCK.min(budget).min(self.total() - self.fed);
+            // Hand what is pending first if this block's frames would not fit in the piece.
+            if (self.fed + n).saturating_sub(self.latency).min(self.frames) - self.handed > PIECE {
+                self.hand(&mut each);
+            }
             let [mut l, mut r] = std::mem::take(&mut self.buf);
             feed(input, self.frames, self.fed, &mut l[..n], &mut r[..n]);
             self.master.process(&mut l[..n], &mut r[..n]);
             self.store(&l[..n], &r[..n]);
             self.buf = [l, r];
+            self.gr_db.push(self.master.meters().limiter_gr_db);
             budget -= n;
         }
+        self.hand(&mut each);
         self.fed >= self.total()
+    }
+
+    /// Hands the output frames final and not handed yet to `each`.
+    fn hand(&mut self, each: &mut impl FnMut(&[&[f32]])) {
+        let ready = self.frames_done();
+        if ready > self.handed {
+            let (a, b) = (self.handed - self.base, ready - self.base);
+            let mut piece: [&[f32]; 2] = [&[]; 2];
+            for (p, c) in piece.iter_mut().zip(&self.out) {
+                *p = &c[a..b];
+            }
+            each(&piece[..self.channels]);
+            self.handed = ready;
+            if !self.whole {
+                self.base = ready;
+            }
+        }
     }
 
     /// Takes the chain's next `l.len()` output frames: the warm-up into
     /// `head` (if kept), the rest into the output.
     fn store(&mut self, l: &[f32], r: &[f32]) {
-        for (i, (&a, &b)) in l.iter().zip(r).enumerate() {
-            let k = self.fed + i;
-            if k >= self.latency {
-                let j = k - self.latency;
-                self.out[0][j] = a;
-                if self.channels == 2 {
-                    self.out[1][j] = b;
-                }
-            } else if self.pre_output {
-                self.head[0][k] = a;
-                if self.channels == 2 {
-                    self.head[1][k] = b;
-                }
+        let warm = self.latency.saturating_sub(self.fed).min(l.len());
+        if warm > 0 && !self.head.is_empty() {
+            for (h, x) in self.head.iter_mut().zip([l, r]) {
+                h[self.fed..self.fed + warm].copy_from_slice(&x[..warm]);
+            }
+        }
+        let len = l.len() - warm;
+        if len > 0 {
+            let at = self.fed + warm - self.latency - self.base;
+            for (o, x) in self.out.iter_mut().zip([l, r]) {
+                o[at..at + len].copy_from_slice(&x[warm..]);
             }
         }
         self.fed += l.len();
@@ -136,20 +201,18 @@ impl Renderer {
     /// Renders the whole file at once with the chain split over two
     /// threads: [`Master::process_front`] (input, EQ, compressor, stereo) on
     /// a second thread a few blocks ahead, [`Master::process_back`]
-    /// (limiter, output stage) on this one. The samples are exactly what
-    /// [`Renderer::step`] renders. `each` is called on this thread after
-    /// every block, as after a `step`.
+    /// (limiter, output stage) on this one. The samples, the pieces handed to
+    /// `each` and the limiter readings are exactly what [`Renderer::step_with`]
+    /// in steps of [`BLOCK`] gives: `each` is called on this thread with the
+    /// frames each block makes final.
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn run_split<C: AsRef<[f32]> + Sync>(&mut self, input: &[C], mut each: impl FnMut(&Self)) {
+    pub fn run_split<C: AsRef<[f32]> + Sync>(&mut self, input: &[C], mut each: impl FnMut(&[&[f32]])) {
         /// Blocks in flight between the halves.
         const DEPTH: usize = 32;
         if self.fed > 0 {
             // Stepped partway already: the chain's state is in one piece, so
             // the rest renders here, block by block.
-            while self.fed < self.total() {
-                self.step(input, BLOCK);
-                each(self);
-            }
+            while !self.step_with(input, BLOCK, &mut each) {}
             return;
         }
         let mut front = Master::new(*self.master.settings());
@@ -185,7 +248,8 @@ impl Renderer {
                 self.master.process_back(&mut l[..n], &mut r[..n], &dl[..n], &dr[..n], &mut a[..n], &mut b[..n]);
                 let _ = to_front.send(x);
                 self.store(&a[..n], &b[..n]);
-                each(self);
+                self.gr_db.push(self.master.meters().limiter_gr_db);
+                self.hand(&mut each);
             }
             self.buf = [a, b];
         });
@@ -200,10 +264,15 @@ impl Renderer {
         }
     }
 
-    /// The chain's meter readings from its last processed block (for the
-    /// master-to-target search's limiter statistics).
+    /// The chain's meter readings from its last processed block.
     pub fn meters(&self) -> crate::chain::ChainMeters {
         self.master.meters()
+    }
+
+    /// The limiter's gain reduction after each block processed so far, dB
+    /// (for the master-to-target search's limiter statistics).
+    pub fn limiter_gr_db(&self) -> &[f32] {
+        &self.gr_db
     }
 
     /// Output frames final so far (the chain has run past them), frames.
@@ -211,9 +280,9 @@ impl Renderer {
         self.fed.saturating_sub(self.latency).min(self.frames)
     }
 
-    /// The output so far (final up to [`Renderer::frames_done`]).
-    pub fn output(&self) -> &[Vec<f32>] {
-        &self.out
+    /// Whether the whole output is kept (not [`Renderer::streaming`]).
+    pub fn keeps_output(&self) -> bool {
+        self.whole
     }
 
     /// The chain's latency, frames (already compensated in the output).
@@ -221,13 +290,14 @@ impl Renderer {
         self.latency
     }
 
-    /// The rendered output (valid once `step` has returned true).
+    /// The rendered output (valid once `step` has returned true; only the
+    /// frames not handed yet when streaming).
     pub fn into_output(self) -> Vec<Vec<f32>> {
         self.out
     }
 
-    /// The warm-up frames (empty unless rendering without the output stage)
-    /// and the rendered output.
+    /// The warm-up frames (empty unless rendering without the output stage
+    /// and keeping the output) and the rendered output.
     pub fn into_parts(self) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
         (self.head, self.out)
     }
@@ -308,6 +378,13 @@ impl OutputRender {
 
     /// Processes up to `max_frames` more frames. Returns true when done.
     pub fn step(&mut self, max_frames: usize) -> bool {
+        self.step_with(max_frames, |_| {})
+    }
+
+    /// Like [`OutputRender::step`], handing the output frames this call
+    /// finished to `each` (one slice per channel, in order, in pieces of up
+    /// to [`PIECE`] frames; the warm-up is processed, never handed).
+    pub fn step_with(&mut self, max_frames: usize, mut each: impl FnMut(&[&[f32]])) -> bool {
         let (warm, end) = (self.warm(), self.total().min(self.pos.saturating_add(max_frames.max(1))));
         if self.pos < warm {
             let to = end.min(warm);
@@ -315,19 +392,22 @@ impl OutputRender {
             output_run(&mut self.stage, &mut h, self.pos);
             self.pos = to;
         }
-        if self.pos < end {
-            let mut b: Vec<&mut [f32]> = self.body.iter_mut().map(|c| &mut c[self.pos - warm..end - warm]).collect();
+        while self.pos < end {
+            let to = end.min(self.pos + PIECE);
+            let mut b: Vec<&mut [f32]> = self.body.iter_mut().map(|c| &mut c[self.pos - warm..to - warm]).collect();
             output_run(&mut self.stage, &mut b, self.pos);
-            self.pos = end;
+            let piece: Vec<&[f32]> = b.into_iter().map(|c| &*c).collect();
+            each(&piece);
+            self.pos = to;
         }
         self.pos >= self.total()
     }
 
-    /// Processes everything left and hands the whole output to `each`, in
-    /// order, one stretch at a time as soon as it is final (one slice per
-    /// channel, `piece` frames or fewer; any part that [`OutputRender::step`]
-    /// already processed comes first). Natively, the job meters and encodes
-    /// the master on other threads while later pieces are processed.
+    /// Processes everything left and hands it to `each`, in order, one
+    /// stretch at a time as soon as it is final (one slice per channel,
+    /// `piece` frames or fewer; what [`OutputRender::step`] already processed
+    /// is not handed again). Natively, the job meters and encodes the master
+    /// on other threads while later pieces are processed.
     pub fn run_into<'a>(&'a mut self, piece: usize, mut each: impl FnMut(Vec<&'a [f32]>)) {
         let warm = self.warm();
         if self.pos < warm {
@@ -337,16 +417,19 @@ impl OutputRender {
         self.pos = self.total();
         let stage = &mut self.stage;
         let piece = piece.max(1);
-        let (done, left): (Vec<&'a mut [f32]>, Vec<&'a mut [f32]>) =
-            self.body.iter_mut().map(|c| c.split_at_mut(from)).unzip();
         let shared = |c: &'a mut [f32]| -> &'a [f32] { c };
-        in_step(done.into_iter().map(|c| shared(c).chunks(piece)).collect()).for_each(&mut each);
+        let left = self.body.iter_mut().map(|c| c[from..].chunks_mut(piece)).collect();
         let mut at = warm + from;
-        for mut p in in_step(left.into_iter().map(|c| c.chunks_mut(piece)).collect()) {
+        for mut p in in_step(left) {
             output_run(stage, &mut p, at);
             at += p[0].len();
             each(p.into_iter().map(shared).collect());
         }
+    }
+
+    /// Output frames processed so far (the warm-up not counted), frames.
+    pub fn frames_done(&self) -> usize {
+        self.pos.saturating_sub(self.warm())
     }
 
     /// Fraction done, 0..1.
@@ -404,8 +487,9 @@ mod tests {
                 // In pieces, after steps partway through the warm-up or the body.
                 for first in [10, head[0].len() + 5000] {
                     let mut pieces = OutputRender::new(&s.output, sr, head.clone(), body.clone());
-                    pieces.step(first);
                     let mut handed: Vec<Vec<f32>> = vec![Vec::new(); channels];
+                    pieces.step_with(first, |p| handed.iter_mut().zip(p).for_each(|(h, p)| h.extend_from_slice(p)));
+                    assert_eq!(handed[0].len(), first.saturating_sub(head[0].len()));
                     pieces.run_into(4001, |p| {
                         assert!(p[0].len() <= 4001);
                         handed.iter_mut().zip(&p).for_each(|(h, p)| h.extend_from_slice(p));
@@ -441,23 +525,66 @@ mod tests {
                     gr_one.push(one.meters().limiter_gr_db);
                 }
                 gr_one.push(one.meters().limiter_gr_db);
+                assert_eq!(one.limiter_gr_db(), gr_one);
                 let mut split = new(&s);
-                let mut gr_split = Vec::new();
-                let mut calls = 0;
-                split.run_split(&input, |r| {
-                    calls += 1;
-                    assert_eq!(r.frames_done(), (calls * BLOCK).saturating_sub(r.latency()).min(n));
-                    gr_split.push(r.meters().limiter_gr_db);
+                let mut handed: Vec<Vec<f32>> = vec![Vec::new(); channels];
+                split.run_split(&input, |p| {
+                    assert!(p[0].len() <= BLOCK);
+                    handed.iter_mut().zip(p).for_each(|(h, p)| h.extend_from_slice(p));
                 });
                 assert!(gr_one.iter().any(|g| *g > 1.0) || gain == 0.0);
-                assert_eq!(gr_split, gr_one, "{channels} ch, {amount} %");
+                assert_eq!(split.limiter_gr_db(), gr_one, "{channels} ch, {amount} %");
                 let split = split.into_parts();
                 assert_eq!(split, one.into_parts(), "{channels} ch, {amount} %, output stage {output_stage}");
+                assert_eq!(handed, split.1);
                 // Stepped partway first: the rest renders on one thread, the same.
                 let mut late = new(&s);
                 late.step(&input, 3 * BLOCK);
                 late.run_split(&input, |_| {});
                 assert_eq!(late.into_parts(), split, "{channels} ch, {amount} %, stepped first");
+                // Streaming, split or stepped: the same pieces, the output never held whole.
+                let mut streamed: Vec<Vec<f32>> = vec![Vec::new(); channels];
+                let mut stream = Renderer::streaming(&s, sr, channels, n, output_stage);
+                stream.run_split(&input, |p| streamed.iter_mut().zip(p).for_each(|(h, p)| h.extend_from_slice(p)));
+                assert_eq!(streamed, split.1);
+                assert_eq!(stream.limiter_gr_db(), gr_one);
+                assert!(stream.into_output()[0].len() <= PIECE);
+            }
+        }
+    }
+
+    #[test]
+    fn streaming_render_hands_every_frame_once() {
+        // A streaming render, stepped in any amounts, hands exactly what a
+        // whole render holds, in pieces of at most PIECE frames, and keeps
+        // no more than one piece.
+        let sr = 44_100;
+        let n = PIECE * 2 + 3 * BLOCK + 17;
+        for channels in [1, 2] {
+            let input: Vec<Vec<f32>> = (0..channels).map(|c| noise(n, 0.3, 11 + c as u32)).collect();
+            for output_stage in [true, false] {
+                let s = Settings::default();
+                let mut whole =
+                    if output_stage { Renderer::new(&s, sr, channels, n) } else { Renderer::without_output_stage(&s, sr, channels, n) };
+                let mut from_whole: Vec<Vec<f32>> = vec![Vec::new(); channels];
+                while !whole.step_with(&input, 10 * BLOCK, |p| {
+                    assert!(p[0].len() <= PIECE);
+                    from_whole.iter_mut().zip(p).for_each(|(h, p)| h.extend_from_slice(p));
+                }) {}
+                let gr = whole.limiter_gr_db().to_vec();
+                let (_, out) = whole.into_parts();
+                assert_eq!(from_whole, out);
+                for step in [BLOCK, 40 * BLOCK, usize::MAX] {
+                    let mut r = Renderer::streaming(&s, sr, channels, n, output_stage);
+                    let mut got: Vec<Vec<f32>> = vec![Vec::new(); channels];
+                    while !r.step_with(&input, step, |p| {
+                        assert!(!p[0].is_empty() && p[0].len() <= PIECE);
+                        got.iter_mut().zip(p).for_each(|(h, p)| h.extend_from_slice(p));
+                    }) {}
+                    assert_eq!(got, out, "{channels} ch, output stage {output_stage}, steps of {step}");
+                    assert_eq!(r.limiter_gr_db(), gr);
+                    assert!(r.into_parts().0.is_empty());
+                }
             }
         }
     }
