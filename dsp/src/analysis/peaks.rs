@@ -67,26 +67,92 @@ fn dequantise(q: i16) -> f32 {
 }
 
 /// Smallest and largest sample of `x`, NaN and ±Inf taken as 0;
-/// `(+∞, −∞)` for an empty slice. Eight independent lanes, so the loop
-/// vectorises (a single running min/max would not).
+/// `(+∞, −∞)` for an empty slice. Eight samples at a time on explicit
+/// vectors (SSE on x86-64, SIMD128 in wasm builds with `simd128`, eight
+/// independent lanes elsewhere): a bad value is masked to 0 (`|x| < ∞` is
+/// false for NaN and ±Inf), then `min`/`max` as the compare-and-choose
+/// `a < b ? a : b`, which the vector instructions compute exactly (no NaN
+/// reaches them), so every path gives the same values.
 fn min_max(x: &[f32]) -> (f32, f32) {
-    const L: usize = 8;
-    let mut lo = [f32::INFINITY; L];
-    let mut hi = [f32::NEG_INFINITY; L];
-    let chunks = x.chunks_exact(L);
+    let chunks = x.chunks_exact(8);
     let rest = chunks.remainder();
+    let (mut lo, mut hi) = min_max_8(chunks);
+    for &s in rest {
+        let v = if s.is_finite() { s } else { 0.0 };
+        lo = if v < lo { v } else { lo };
+        hi = if v > hi { v } else { hi };
+    }
+    (lo, hi)
+}
+
+/// [`min_max`] over whole groups of eight (x86-64: SSE, part of the baseline).
+#[cfg(target_arch = "x86_64")]
+fn min_max_8(chunks: std::slice::ChunksExact<'_, f32>) -> (f32, f32) {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE is part of the x86-64 baseline; each chunk holds 8 floats,
+    // so both 4-float loads are in bounds.
+    unsafe {
+        let inf = _mm_set1_ps(f32::INFINITY);
+        let sign = _mm_set1_ps(-0.0);
+        let clean = |v: __m128| _mm_and_ps(v, _mm_cmplt_ps(_mm_andnot_ps(sign, v), inf));
+        let (mut lo0, mut hi0) = (inf, _mm_set1_ps(f32::NEG_INFINITY));
+        let (mut lo1, mut hi1) = (lo0, hi0);
+        for c in chunks {
+            let a = clean(_mm_loadu_ps(c.as_ptr()));
+            let b = clean(_mm_loadu_ps(c.as_ptr().add(4)));
+            lo0 = _mm_min_ps(a, lo0);
+            hi0 = _mm_max_ps(a, hi0);
+            lo1 = _mm_min_ps(b, lo1);
+            hi1 = _mm_max_ps(b, hi1);
+        }
+        let (mut l, mut h) = ([0f32; 4], [0f32; 4]);
+        _mm_storeu_ps(l.as_mut_ptr(), _mm_min_ps(lo0, lo1));
+        _mm_storeu_ps(h.as_mut_ptr(), _mm_max_ps(hi0, hi1));
+        reduce(&l, &h)
+    }
+}
+
+/// [`min_max`] over whole groups of eight (wasm SIMD128).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn min_max_8(chunks: std::slice::ChunksExact<'_, f32>) -> (f32, f32) {
+    use core::arch::wasm32::*;
+    let inf = f32x4_splat(f32::INFINITY);
+    let clean = |v: v128| v128_and(v, f32x4_lt(f32x4_abs(v), inf));
+    let (mut lo0, mut hi0) = (inf, f32x4_splat(f32::NEG_INFINITY));
+    let (mut lo1, mut hi1) = (lo0, hi0);
     for c in chunks {
-        for k in 0..L {
+        // SAFETY: each chunk holds 8 floats; wasm loads need no alignment.
+        let (a, b) = unsafe { (v128_load(c.as_ptr() as *const v128), v128_load(c.as_ptr().add(4) as *const v128)) };
+        let (a, b) = (clean(a), clean(b));
+        // pmin(x, y) = y < x ? y : x; pmax(x, y) = x < y ? y : x.
+        lo0 = f32x4_pmin(lo0, a);
+        hi0 = f32x4_pmax(hi0, a);
+        lo1 = f32x4_pmin(lo1, b);
+        hi1 = f32x4_pmax(hi1, b);
+    }
+    let (lo, hi) = (f32x4_pmin(lo0, lo1), f32x4_pmax(hi0, hi1));
+    let lanes = |v: v128| [f32x4_extract_lane::<0>(v), f32x4_extract_lane::<1>(v), f32x4_extract_lane::<2>(v), f32x4_extract_lane::<3>(v)];
+    reduce(&lanes(lo), &lanes(hi))
+}
+
+/// [`min_max`] over whole groups of eight (eight independent lanes).
+#[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+fn min_max_8(chunks: std::slice::ChunksExact<'_, f32>) -> (f32, f32) {
+    let mut lo = [f32::INFINITY; 8];
+    let mut hi = [f32::NEG_INFINITY; 8];
+    for c in chunks {
+        for k in 0..8 {
             let v = if c[k].is_finite() { c[k] } else { 0.0 };
             lo[k] = if v < lo[k] { v } else { lo[k] };
             hi[k] = if v > hi[k] { v } else { hi[k] };
         }
     }
-    for (k, &s) in rest.iter().enumerate() {
-        let v = if s.is_finite() { s } else { 0.0 };
-        lo[k] = if v < lo[k] { v } else { lo[k] };
-        hi[k] = if v > hi[k] { v } else { hi[k] };
-    }
+    reduce(&lo, &hi)
+}
+
+/// The smallest of the lanes' minima and the largest of their maxima.
+#[inline]
+fn reduce(lo: &[f32], hi: &[f32]) -> (f32, f32) {
     let lo = lo.iter().fold(f32::INFINITY, |m, &v| if v < m { v } else { m });
     let hi = hi.iter().fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m });
     (lo, hi)
@@ -402,6 +468,28 @@ mod tests {
         // Overs saturate; bad values are 0.
         assert_eq!((quantise_min(-3.0), quantise_max(3.0)), (i16::MIN, i16::MAX));
         assert_eq!(min_max(&[f32::NAN, 0.5, f32::INFINITY, -0.25, f32::NEG_INFINITY]), (-0.25, 0.5));
+    }
+
+    #[test]
+    fn vector_min_max_is_the_plain_one() {
+        let plain = |x: &[f32]| {
+            x.iter().map(|&v| if v.is_finite() { v } else { 0.0 }).fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)))
+        };
+        let x = signal(5000, 9);
+        for (start, len) in [(0, 0), (0, 1), (3, 7), (1, 8), (5, 9), (0, 512), (17, 1000), (0, 5000)] {
+            let s = &x[start..start + len];
+            assert_eq!(min_max(s), plain(s), "{start} {len}");
+            // Bad values in every lane position, and everything bad.
+            for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 5.0, -5.0] {
+                for at in 0..len.min(9) {
+                    let mut y = s.to_vec();
+                    y[at] = bad;
+                    assert_eq!(min_max(&y), plain(&y), "{start} {len} {bad} at {at}");
+                }
+                let all = vec![bad; len];
+                assert_eq!(min_max(&all), plain(&all));
+            }
+        }
     }
 
     #[test]
