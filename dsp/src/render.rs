@@ -3,7 +3,10 @@
 //! whole tail (the chain is flushed with `latency` frames of silence).
 //!
 //! Rendering runs in steps so a host can report progress and stay responsive;
-//! the result does not depend on the step sizes.
+//! the result does not depend on the step sizes. A render hands its output
+//! out in pieces as it goes, and either keeps it whole as well or streams it,
+//! holding one piece at most ([`Renderer::streaming`]), so a whole file can
+//! be rendered and metered without a second copy of it.
 
 use crate::chain::output::Output;
 use crate::chain::util::CONTROL_PERIOD;

@@ -18,10 +18,10 @@
 //! output gain that trims it to the target
 //! ([`crate::render::OutputRender`]). A larger pass keeps only its
 //! measurements, and the final pass renders the whole chain again with the
-//! chosen settings: the same samples either way. Without a
-//! target the chain renders once, output stage included. Either way the
-//! master itself is metered in full for the report, piece by piece as it is
-//! produced: what the artist reads is measured on what they download.
+//! chosen settings: the same samples either way. Without a target the chain
+//! renders once, output stage included. Either way the master itself is
+//! metered in full for the report, piece by piece as it is produced: what
+//! the artist reads is measured on what they download.
 //!
 //! The master is handed out a piece at a time as it is finished
 //! ([`MasterJob::step_with`]), so a browser export encodes it as it goes and
@@ -30,10 +30,11 @@
 //! [`MasterJob::into_result`] collect the whole master instead.
 //!
 //! Before the first full pass, a file of [`PROXY_MIN_S`] or more gets a
-//! proxy search: the same search over excerpts of the file (see
-//! [`proxy`](self::proxy)). It predicts the whole file's loudness change
-//! through the chain, so the first full pass usually lands in the window at
-//! once: one or two full passes instead of three to five.
+//! proxy search: the same search over excerpts of the file, one short-term
+//! window each, picked at quantiles of the input's short-term loudness. It
+//! predicts the whole file's loudness change through the chain, so the first
+//! full pass usually lands in the window at once: one or two full passes
+//! instead of three to five.
 //!
 //! Native builds use the second core wherever the order of the work allows
 //! ([`MasterJob::run`], and the CLI's [`MasterJob::decode_and_measure`] and
@@ -41,9 +42,10 @@
 //! pieces are metered, the true peak beside the BS.1770 meter; the excerpts
 //! render on two threads; a full pass runs the chain split in two halves on
 //! two threads ([`crate::render::Renderer::run_split`]), metered block by
-//! block on a third; and the chosen pass goes through the output stage a piece at a time while
-//! the finished pieces are metered and handed to the encoder. The samples and
-//! the report are the same as the browser's single-threaded steps give.
+//! block on a third; and the master is finished a piece at a time (the kept
+//! pass through the output stage, or the chain once more) while the finished
+//! pieces are metered and handed to the encoder. The samples and the report
+//! are the same as the browser's single-threaded steps give.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native;

@@ -103,6 +103,7 @@ impl Proxy {
     }
 
     /// Frames of all the excerpts, pre-roll included, frames.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(super) fn frames(&self) -> usize {
         self.input[0].len()
     }
