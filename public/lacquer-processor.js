@@ -1,16 +1,24 @@
-// Lacquer's AudioWorklet processor: runs the lacquer-dsp mastering chain
-// (compiled to a raw wasm module with C-ABI exports) on every render quantum.
+// Lacquer's AudioWorklet processor: the transport and the real-time chain.
 //
-// - The main thread fetches the wasm bytes and passes them in processorOptions;
-//   the module is compiled and instantiated synchronously here.
-// - Audio crosses into and out of wasm through buffers the engine preallocates
-//   (lq_input_ptr / lq_output_ptr). Typed-array views onto them are cached and
-//   rebuilt only if wasm memory grows, so nothing is allocated per quantum.
-// - Settings arrive as JSON messages; meters go back at about 30 Hz, with the
-//   output's momentary and short-term loudness (BS.1770, metered in wasm).
+// - Transport. It plays the loaded file from a ring of chunks that the engine
+//   worker sends ahead of the playhead (transferred Float32Arrays, asked for
+//   over a MessagePort to the worker). Play, pause, seek and loop are counted
+//   in frames here, so they are sample-accurate. Starting, stopping and
+//   jumping ramp the level over one render quantum, so nothing clicks. If a
+//   chunk is late (just after a seek) the playhead waits, in silence.
+// - Chain. The lacquer-dsp wasm module (C-ABI exports, instantiated here
+//   synchronously from bytes the page passes in processorOptions) runs the
+//   mastering chain, the latency-aligned dry path and the live meters.
+//   Audio crosses into and out of wasm through buffers preallocated there;
+//   typed-array views onto them are rebuilt only if wasm memory grows.
+//   Nothing is allocated per quantum.
+// - Page messages: source, play, pause, seek, loop, settings, monitor.
+//   Back to the page, at about 30 Hz: meters and the playhead position.
 
 const MAX_BLOCK = 128;
 const METERS = 9;
+const CHUNK_FRAMES = 16384;     // frames asked for at a time
+const AHEAD_S = 3;              // seconds kept queued ahead of the playhead
 
 // UTF-8 encoding (TextEncoder does not exist in AudioWorkletGlobalScope).
 function utf8(str) {
@@ -49,7 +57,23 @@ class LacquerProcessor extends AudioWorkletProcessor {
     this.holdR = 0;
     this.holdIn = 0;
     this.holdGr = 0;
-    this.sourceChannels = 2;
+    this.meterChannels = 2;
+    // Transport.
+    this.sid = -1;            // id of the loaded source
+    this.length = 0;          // its frames
+    this.channels = 2;        // its channels
+    this.pos = 0;             // next frame to play
+    this.playing = false;
+    this.gain = 0;            // transport ramp, 0..1
+    this.stopping = false;    // ramping down to pause
+    this.pendingSeek = -1;    // frame to jump to after the ramp down
+    this.loopStart = -1;      // loop region, frames (−1: none)
+    this.loopEnd = -1;
+    this.gen = 0;             // bumps on every jump: older chunks are dropped
+    this.chunks = [];         // { start, frames, data: [Float32Array] }, in play order
+    this.asked = 0;           // next frame to ask the worker for
+    this.askedFrames = 0;     // frames asked for and queued, ahead of `pos`
+    this.feed = null;         // MessagePort to the worker
     this.port.onmessage = (e) => this.onMessage(e.data);
   }
 
@@ -77,26 +101,169 @@ class LacquerProcessor extends AudioWorkletProcessor {
 
   onMessage(msg) {
     if (!this.ok || !msg) return;
-    if (msg.type === 'settings') this.applySettings(msg.json);
-    else if (msg.type === 'reset') this.exports.lq_reset(this.engine);
+    switch (msg.type) {
+      case 'feed':
+        this.feed = msg.port;
+        this.feed.onmessage = (e) => this.onChunk(e.data);
+        this.askAhead();
+        break;
+      case 'source':
+        this.sid = msg.sid;
+        this.length = msg.frames;
+        this.channels = msg.channels;
+        this.playing = false;
+        this.gain = 0;
+        this.stopping = false;
+        this.loopStart = this.loopEnd = -1;
+        this.jump(0);
+        this.setMeterChannels(msg.channels);
+        this.exports.lq_reset(this.engine);
+        this.report();
+        break;
+      case 'play':
+        if (this.sid < 0) break;
+        this.playing = true;
+        this.stopping = false;
+        break;
+      case 'pause':
+        if (this.playing) this.stopping = true;
+        break;
+      case 'seek': {
+        const to = Math.max(0, Math.min(Math.round(msg.frame), this.length));
+        if (this.playing && this.gain > 0) this.pendingSeek = to; else this.jump(to);
+        this.report();
+        break;
+      }
+      case 'loop':
+        if (msg.start >= 0 && msg.end > msg.start) {
+          this.loopStart = Math.max(0, Math.floor(msg.start));
+          this.loopEnd = Math.min(this.length, Math.floor(msg.end));
+        } else {
+          this.loopStart = this.loopEnd = -1;
+        }
+        // Frames queued past the new loop end are not what plays next.
+        this.jump(this.pos);
+        break;
+      case 'settings': this.applySettings(msg.json); break;
+      case 'monitor': this.exports.lq_set_monitor(this.engine, msg.dry ? 1 : 0); break;
+      case 'reset': this.exports.lq_reset(this.engine); break;
+      default: break;
+    }
+  }
+
+  setMeterChannels(ch) {
+    const c = ch > 1 ? 2 : 1;
+    if (c !== this.meterChannels) {
+      this.meterChannels = c;
+      this.exports.lq_set_meter_channels(this.engine, c);
+    }
+  }
+
+  // Moves the playhead: queued chunks are dropped and asked for again.
+  jump(frame) {
+    this.pos = frame;
+    this.gen++;
+    this.chunks.length = 0;
+    this.asked = frame;
+    this.askedFrames = 0;
+    this.askAhead();
+  }
+
+  // The frame that plays after `frame` (loop aware); −1 past the end.
+  nextAfter(frame) {
+    if (this.loopStart >= 0 && frame === this.loopEnd) return this.loopStart;
+    return frame < this.length ? frame : -1;
+  }
+
+  // Asks the worker for chunks until AHEAD_S seconds are queued or asked for.
+  askAhead() {
+    if (!this.feed || this.sid < 0) return;
+    const want = AHEAD_S * sampleRate;
+    while (this.askedFrames < want) {
+      let start = this.nextAfter(this.asked);
+      if (start < 0) return;
+      const end = this.loopStart >= 0 && start < this.loopEnd ? this.loopEnd : this.length;
+      const frames = Math.min(CHUNK_FRAMES, end - start);
+      if (frames <= 0) return;
+      this.feed.postMessage({ type: 'need', sid: this.sid, gen: this.gen, start, frames });
+      this.asked = start + frames;
+      this.askedFrames += frames;
+    }
+  }
+
+  onChunk(msg) {
+    if (!msg || msg.type !== 'chunk' || msg.sid !== this.sid || msg.gen !== this.gen) return;
+    this.chunks.push({ start: msg.start, frames: msg.data[0].length, data: msg.data, read: 0 });
+  }
+
+  // Copies up to n frames of the source into the chain's input buffers at
+  // `at`; returns the frames copied (fewer if the next chunk has not come).
+  fill(at, n) {
+    let done = 0;
+    while (done < n) {
+      const next = this.nextAfter(this.pos);
+      if (next < 0) break;
+      if (next !== this.pos) this.pos = next; // loop wrap
+      const c = this.chunks[0];
+      if (!c) break;
+      if (c.start + c.read !== this.pos) { // stale (should not happen): drop it
+        this.askedFrames -= c.frames - c.read;
+        this.chunks.shift();
+        continue;
+      }
+      const limit = this.loopStart >= 0 && this.pos < this.loopEnd ? this.loopEnd : this.length;
+      const k = Math.min(n - done, c.frames - c.read, limit - this.pos);
+      const l = c.data[0], r = c.data[c.data.length > 1 ? 1 : 0];
+      const inL = this.inL, inR = this.inR;
+      for (let i = 0; i < k; i++) {
+        inL[at + done + i] = l[c.read + i];
+        inR[at + done + i] = r[c.read + i];
+      }
+      c.read += k;
+      done += k;
+      this.pos += k;
+      this.askedFrames -= k;
+      if (c.read === c.frames) this.chunks.shift();
+    }
+    return done;
   }
 
   process(inputs, outputs) {
     const out = outputs[0];
     if (!this.ok || !out || out.length === 0) return true;
-    const input = inputs[0];
     const n = out[0].length;
     this.refreshViews();
-    if (input && input.length > 0) {
-      // A mono source is metered as one channel (BS.1770), not as two.
-      const ch = input.length > 1 ? 2 : 1;
-      if (ch !== this.sourceChannels) {
-        this.sourceChannels = ch;
-        this.exports.lq_set_meter_channels(this.engine, ch);
+    let got = 0;
+    if (this.playing) {
+      got = this.fill(0, n);
+      // Ramp the level: up after play or a jump, down before pause or a jump.
+      const down = this.stopping || this.pendingSeek >= 0;
+      const target = down ? 0 : 1;
+      if (this.gain !== target || got < n) {
+        const step = 1 / n;
+        for (let i = 0; i < n; i++) {
+          if (i < got) {
+            this.gain = down ? Math.max(0, this.gain - step) : Math.min(1, this.gain + step);
+            this.inL[i] *= this.gain;
+            this.inR[i] *= this.gain;
+          } else {
+            this.inL[i] = 0;
+            this.inR[i] = 0;
+          }
+        }
       }
-      this.inL.set(input[0]);
-      // Mono sources feed both channels; the chain keeps them identical.
-      this.inR.set(input.length > 1 ? input[1] : input[0]);
+      if (down && this.gain === 0) {
+        if (this.pendingSeek >= 0) { this.jump(this.pendingSeek); this.pendingSeek = -1; }
+        if (this.stopping) { this.playing = false; this.stopping = false; }
+      }
+      if (got < n && this.nextAfter(this.pos) < 0) {
+        // The end of the file (no loop): stop, ready to play from the start.
+        this.playing = false;
+        this.gain = 0;
+        this.jump(0);
+        this.port.postMessage({ type: 'ended' });
+      }
+      this.askAhead();
     } else {
       this.inL.fill(0, 0, n);
       this.inR.fill(0, 0, n);
@@ -110,18 +277,23 @@ class LacquerProcessor extends AudioWorkletProcessor {
     this.holdR = Math.max(this.holdR, m[1]);
     this.holdGr = Math.max(this.holdGr, m[3]);
     this.holdIn = Math.max(this.holdIn, m[6]);
-    if (++this.quanta % this.meterEvery === 0) {
-      this.exports.lq_update_loudness(this.engine);
-      const lufs = (v) => (Number.isFinite(v) ? v : null);
-      this.port.postMessage({
-        type: 'meters',
-        peakL: this.holdL, peakR: this.holdR, compGrDb: m[2], limiterGrDb: this.holdGr,
-        correlation: m[4], frames: m[5], inPeak: this.holdIn,
-        momentaryLufs: lufs(m[7]), shortTermLufs: lufs(m[8]),
-      });
-      this.holdL = this.holdR = this.holdGr = this.holdIn = 0;
-    }
+    if (++this.quanta % this.meterEvery === 0) this.report();
     return true;
+  }
+
+  // Meters and the playhead, to the page.
+  report() {
+    const m = this.meters;
+    this.exports.lq_update_loudness(this.engine);
+    const lufs = (v) => (Number.isFinite(v) ? v : null);
+    this.port.postMessage({
+      type: 'meters',
+      peakL: this.holdL, peakR: this.holdR, compGrDb: m[2], limiterGrDb: this.holdGr,
+      correlation: m[4], frames: m[5], inPeak: this.holdIn,
+      momentaryLufs: lufs(m[7]), shortTermLufs: lufs(m[8]),
+      sid: this.sid, position: this.pendingSeek >= 0 ? this.pendingSeek : this.pos, playing: this.playing,
+    });
+    this.holdL = this.holdR = this.holdGr = this.holdIn = 0;
   }
 }
 

@@ -1,6 +1,7 @@
 //! The page: header, file loading, transport, meters and export.
 
 use crate::components::{
+    analysis_card::AnalysisCard,
     drop_zone::DropZone, error_banner::ErrorBanner, export_panel::{ExportPanel, MasterReportCard},
     file_card::FileCard, meters::Meters, transport::Transport,
 };
@@ -48,6 +49,7 @@ pub fn App() -> impl IntoView {
                 <Show when=has_file>
                     <section class="deck">
                         <FileCard/>
+                        <AnalysisCard/>
                         <Transport/>
                         <MasterReportCard/>
                     </section>

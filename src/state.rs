@@ -14,6 +14,8 @@ pub struct FileInfo {
     pub duration_s: f64,
     /// Sample rate the audio was decoded at, Hz (the file's own, when known).
     pub sample_rate: u32,
+    /// Frames per channel.
+    pub frames: u64,
     /// True when the container states its rate and decoding used it.
     pub native_rate: bool,
     /// Channels.
@@ -43,6 +45,23 @@ pub struct LiveMeters {
     pub short_term_lufs: Option<f32>,
 }
 
+/// What the worker measured of the loaded file (its summary; the audio
+/// stays in the worker).
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+pub struct Analysis {
+    /// The input's loudness: integrated, LRA, true peak, the 100 ms curve.
+    pub loudness: lacquer_dsp::loudness::meter::LoudnessReport,
+}
+
+/// Long work in the engine, shown with progress and a Cancel button.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Work {
+    /// What is happening, for display ("reading", "analysing", ...).
+    pub phase: String,
+    /// Fraction done, 0..1.
+    pub fraction: f64,
+}
+
 /// Where the export is.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExportState {
@@ -50,6 +69,8 @@ pub enum ExportState {
     Idle,
     /// Rendering; fraction done and what is happening.
     Running { fraction: f64, phase: String },
+    /// Cancelled by the artist; the file and settings are as they were.
+    Cancelled,
     /// Finished; the download's file name and a one-line summary.
     Done {
         /// The downloaded file's name.
@@ -68,6 +89,10 @@ pub struct AppState {
     pub file: RwSignal<Option<FileInfo>>,
     /// True while a file is being read and decoded.
     pub loading: RwSignal<bool>,
+    /// Loading or analysis in progress, if any.
+    pub work: RwSignal<Option<Work>>,
+    /// The loaded file's analysis, once the worker has finished it.
+    pub analysis: RwSignal<Option<Analysis>>,
     /// True while playing.
     pub playing: RwSignal<bool>,
     /// Playback position, seconds.
@@ -86,6 +111,8 @@ impl AppState {
         Self {
             file: RwSignal::new(None),
             loading: RwSignal::new(false),
+            work: RwSignal::new(None),
+            analysis: RwSignal::new(None),
             playing: RwSignal::new(false),
             position_s: RwSignal::new(0.0),
             meters: RwSignal::new(LiveMeters::default()),

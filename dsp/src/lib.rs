@@ -12,6 +12,8 @@
 //! - [`render`]: latency-compensated offline rendering.
 //! - [`loudness`]: ITU-R BS.1770 / EBU R128 metering, master-to-target and the
 //!   streaming-platform table.
+//! - [`session`]: one loaded file as the browser's worker holds it (audio
+//!   once, analysis, streaming export).
 //! - [`wav`]: WAV reading (matching the browser's `decodeAudioData` scaling) and writing.
 //!
 //! ## Processor lifecycle
@@ -33,6 +35,7 @@ pub mod job;
 pub mod loudness;
 pub mod probe;
 pub mod render;
+pub mod session;
 pub mod settings;
 #[cfg(test)]
 mod test_signals;

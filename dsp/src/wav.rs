@@ -171,6 +171,31 @@ impl<R: std::io::Read> PcmStream<R> {
         self.sample_rate
     }
 
+    /// Frames decoded so far.
+    pub fn frames_done(&self) -> usize {
+        self.done
+    }
+
+    /// Bytes per frame in the file.
+    pub fn frame_bytes(&self) -> usize {
+        self.channels
+            * match self.packed {
+                Packed::I16 => 2,
+                Packed::I24 => 3,
+                Packed::F32 => 4,
+            }
+    }
+
+    /// The reader, positioned at the next undecoded frame.
+    pub fn get_ref(&self) -> &R {
+        &self.reader
+    }
+
+    /// The reader, positioned at the next undecoded frame.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.reader
+    }
+
     /// Decodes the next `out[0].len()` frames into `out`, one slice per
     /// channel (all the same length, at most the frames left).
     pub fn read_into(&mut self, out: &mut [&mut [f32]]) -> Result<(), DspError> {
@@ -329,6 +354,11 @@ impl<W: std::io::Write> PcmWriter<W> {
         pack(&mut self.buf, piece, 0, self.bits);
         self.left -= n;
         self.out.write_all(&self.buf)
+    }
+
+    /// Where the file goes (for a host that drains what was written so far).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
     }
 
     /// Ends the file (all the declared frames must have been written) and

@@ -67,10 +67,18 @@ pub fn DropZone() -> impl IntoView {
                     />
                     {move || if compact() { "Open another file…" } else { "Choose a file…" }}
                 </label>
-                <Show when=move || state.loading.get()>
-                    <span class="loading" data-testid="loading">"Decoding…"</span>
-                </Show>
+                {move || state.work.get().map(|w| view! {
+                    <span class="loading" data-testid="loading" role="status">
+                        {format!("{} · {:.0}%", capitalise(&w.phase), w.fraction * 100.0)}
+                    </span>
+                })}
             </div>
         </section>
     }
+}
+
+/// "analysing" → "Analysing".
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
 }

@@ -4,7 +4,6 @@ use crate::app::{use_engine, use_state};
 use crate::state::ExportState;
 use lacquer_dsp::job::MasterReport;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 fn fmt(v: Option<f64>, unit: &str) -> String {
     v.map_or("—".into(), |v| format!("{v:.1} {unit}"))
@@ -70,16 +69,18 @@ fn Report(report: Box<MasterReport>) -> impl IntoView {
     }
 }
 
-/// The export panel with its target, button, progress and result.
+/// The export panel with its target, button, progress (with Cancel) and result.
 #[component]
 pub fn ExportPanel() -> impl IntoView {
     let state = use_state();
     let engine = use_engine();
     let running = move || matches!(state.export.get(), ExportState::Running { .. });
-    let start = move |_| {
-        let engine = engine.clone();
-        spawn_local(async move { engine.export_wav().await });
-    };
+    // The master needs the input's analysis (its loudness is the search's start).
+    let ready = move || state.analysis.with(Option::is_some);
+    let start = move |_| engine.export_wav();
+    // A `Copy` handle: the progress view is re-rendered as it moves.
+    let handle = expect_context::<crate::app::EngineHandle>();
+    let cancel = move |_| handle.with_value(|e| e.cancel_export());
     view! {
         <div class="card export">
             <h2>"Export"</h2>
@@ -92,16 +93,23 @@ pub fn ExportPanel() -> impl IntoView {
                 <span class="v">{move || state.file.with(|f| f.as_ref().map_or(String::new(), |f|
                     format!("WAV · 24-bit · {:.1} kHz", f.sample_rate as f64 / 1000.0)))}</span>
             </div>
-            <button class="button primary" data-testid="export" disabled=running on:click=start>
-                {move || if running() { "Rendering…" } else { "Export WAV" }}
+            <button class="button primary" data-testid="export" disabled=move || running() || !ready() on:click=start>
+                {move || if running() { "Rendering…" } else if ready() { "Export WAV" } else { "Analysing…" }}
             </button>
             {move || match state.export.get() {
                 ExportState::Idle => None,
                 ExportState::Running { fraction, phase } => Some(view! {
                     <div class="progress" data-testid="export-progress">
-                        <div class="track"><div class="fill" style:width=format!("{:.1}%", fraction * 100.0)></div></div>
+                        <div class="track" role="progressbar" aria-label="Export progress"
+                            aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{:.0}", fraction * 100.0)>
+                            <div class="fill" style:width=format!("{:.1}%", fraction * 100.0)></div>
+                        </div>
                         <span>{format!("{phase} · {:.0}%", fraction * 100.0)}</span>
+                        <button class="button small" data-testid="export-cancel" on:click=cancel>"Cancel"</button>
                     </div>
+                }.into_any()),
+                ExportState::Cancelled => Some(view! {
+                    <div class="done" data-testid="export-cancelled"><div class="summary">"Export cancelled."</div></div>
                 }.into_any()),
                 ExportState::Done { file_name, summary, .. } => Some(view! {
                     <div class="done" data-testid="export-done">

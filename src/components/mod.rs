@@ -1,6 +1,7 @@
 //! UI components, one concern each. They read [`crate::state::AppState`] signals
 //! and call [`crate::engine::Engine`] methods; none of them touch Web Audio.
 
+pub mod analysis_card;
 pub mod drop_zone;
 pub mod error_banner;
 pub mod export_panel;

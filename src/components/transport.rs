@@ -54,7 +54,7 @@ pub fn Transport() -> impl IntoView {
                     on:change=on_seek
                 />
                 <div class="times">
-                    <span data-testid="position">{move || fmt_time(state.position_s.get())}</span>
+                    <span data-testid="position" data-seconds=move || format!("{:.3}", state.position_s.get())>{move || fmt_time(state.position_s.get())}</span>
                     <span>{move || fmt_time(duration())}</span>
                 </div>
             </div>

@@ -1,420 +1,501 @@
-//! The audio engine: the Web Audio work and nothing more.
+//! The audio engine: the bridge from the page to the engine worker and the
+//! Web Audio API, and nothing more.
 //!
-//! - Decodes a dropped file with `decodeAudioData` in an `AudioContext` created at
-//!   the file's own sample rate (read from the container header by
-//!   `lacquer_dsp::probe`), so nothing is silently resampled.
-//! - Plays `AudioBufferSourceNode → AudioWorkletNode (lacquer-dsp chain) →
-//!   destination`. The worklet gets the DSP wasm bytes from here and posts meter
-//!   readings back at about 30 Hz.
-//! - Exports by running `lacquer_dsp::job::MasterJob` in time-sliced steps on the
-//!   main thread, yielding to the event loop between slices, then downloads the
-//!   24-bit WAV.
+//! ```text
+//! File ──► worker (decoded audio, once) ──► summaries ──► page (signals, views)
+//!               │ chunks ahead of the playhead (own MessageChannel)
+//!               ▼
+//!          AudioWorklet (transport + chain + dry path + meters) ──► destination
+//! worker ──► export: rendered, metered and encoded a piece at a time ──► file ──► download
+//! ```
 //!
-//! Components never see this struct's insides: they get [`AppState`] signals and
-//! call the methods below.
+//! - [`worker`]: the engine worker, which owns the session: it reads WAV
+//!   files in pieces, analyses, masters and exports.
+//! - [`decode`]: formats the worker does not read go through the browser's
+//!   `decodeAudioData`; their channels move to the worker and the page
+//!   drops them.
+//! - [`playback`]: the `AudioContext` at the file's own rate, and the
+//!   worklet, which is the transport.
+//! - [`download`]: offering the finished file.
+//!
+//! Components never see this struct's insides: they get [`AppState`] signals
+//! and call the methods below. The page keeps only the dropped `File` (a
+//! handle, not its bytes), so a restarted worker can load it again.
 
-mod export;
+mod decode;
+mod download;
+mod playback;
+mod worker;
 
-use crate::state::{AppState, FileInfo, LiveMeters};
-use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
+pub use download::master_file_name;
+
+use crate::state::{AppState, Analysis, ExportState, FileInfo, Work};
+use js_sys::{ArrayBuffer, Object, Promise, Reflect, Uint8Array};
+use lacquer_dsp::job::MasterReport;
+use lacquer_dsp::loudness::target::Target;
 use lacquer_dsp::probe::{self, Container};
+use lacquer_dsp::Settings;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use playback::Playback;
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    AudioBuffer, AudioBufferSourceNode, AudioContext, AudioScheduledSourceNode, AudioContextOptions, AudioWorkletNode,
-    AudioWorkletNodeOptions, Event, File, MessageEvent, Response,
-};
+use web_sys::File;
+use worker::{Event, WorkerLink};
 
-/// URL of the AudioWorklet processor script, relative to the page.
-const PROCESSOR_URL: &str = "lacquer-processor.js";
-/// URL of the DSP wasm the worklet runs, relative to the page.
-const DSP_WASM_URL: &str = "lacquer_dsp.wasm";
 /// Rate used when a container does not state its own.
 const FALLBACK_RATE: u32 = 48_000;
+/// Bytes of a file's start read to recognise its format.
+const PROBE_BYTES: f64 = 64.0 * 1024.0;
+/// Worker restarts allowed before the engine gives up and asks for a reload.
+const MAX_RESTARTS: u32 = 3;
 
-/// A decoded file.
-pub(crate) struct Loaded {
-    /// Playback buffer.
-    buffer: AudioBuffer,
-    /// The same samples, planar, for the offline export.
-    channels: Rc<Vec<Vec<f32>>>,
-    /// Sample rate, Hz.
-    sample_rate: u32,
-    /// File name.
-    name: String,
+/// The file being loaded or loaded: what the page knows of it.
+#[derive(Clone)]
+struct Source {
+    /// The command id that loads it (the worker's name for it).
+    id: u32,
+    /// The dropped file (a handle: its bytes stay on disk).
+    file: File,
+    /// What the container header says.
+    container: Container,
+    /// The rate to decode at when the browser decodes it, Hz.
+    rate: u32,
+    /// True when the container states its rate.
+    native_rate: bool,
 }
 
-/// Web Audio objects, alive between calls.
+/// An export in progress.
+struct Running {
+    /// Its command id.
+    id: u32,
+    /// The download's name.
+    file_name: String,
+}
+
+/// Engine state, alive between calls.
 #[derive(Default)]
 struct Inner {
-    /// The context, created at the loaded file's rate.
-    ctx: Option<AudioContext>,
-    /// The worklet node running the chain in `ctx`.
-    node: Option<AudioWorkletNode>,
-    /// The DSP wasm bytes, fetched once.
+    /// The engine worker.
+    worker: Option<Rc<WorkerLink>>,
+    /// The context and worklet, at the loaded file's rate.
+    playback: Option<Playback>,
+    /// The DSP wasm bytes for the worklet, fetched once.
     dsp_wasm: Option<ArrayBuffer>,
-    /// The playing source, if any.
-    source: Option<AudioBufferSourceNode>,
+    /// The last command id used.
+    last_id: u32,
+    /// The file being loaded, until it is loaded or fails.
+    loading: Option<Source>,
     /// The loaded file.
-    loaded: Option<Loaded>,
-    /// `ctx.currentTime` at which file position 0 would have played, s.
-    anchor_s: f64,
-    /// Position to resume from when paused, s.
-    offset_s: f64,
-    /// Keeps the worklet port's message handler alive.
-    on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
-    /// Keeps the source's `ended` handler alive.
-    on_ended: Option<Closure<dyn FnMut(Event)>>,
+    loaded: Option<Source>,
+    /// The export in progress.
+    export: Option<Running>,
+    /// Worker restarts so far.
+    restarts: u32,
 }
 
 /// Handle to the engine; cheap to clone.
 #[derive(Clone)]
 pub struct Engine {
-    /// Shared Web Audio state.
+    /// Shared state.
     inner: Rc<RefCell<Inner>>,
     /// Signals the engine writes.
     state: AppState,
 }
 
 /// Turns any JS error into a readable string.
-fn js_err(e: JsValue) -> String {
+pub(crate) fn js_err(e: JsValue) -> String {
     e.dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))
         .or_else(|| e.as_string())
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
+/// Lets the browser paint and handle input.
+pub(crate) async fn yield_to_browser() {
+    let p = Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = JsFuture::from(p).await;
+}
+
 impl Engine {
-    /// An engine writing into `state`.
+    /// An engine writing into `state`; its worker starts at once.
     pub fn new(state: AppState) -> Self {
-        Self { inner: Rc::new(RefCell::new(Inner::default())), state }
+        let engine = Self { inner: Rc::new(RefCell::new(Inner::default())), state };
+        if let Err(e) = engine.start_worker() {
+            state.error.set(Some(e));
+        }
+        engine
     }
 
-    /// Reads, probes and decodes `file`. On failure the previous file stays loaded
-    /// and the message is shown.
+    fn start_worker(&self) -> Result<(), String> {
+        let weak: Weak<RefCell<Inner>> = Rc::downgrade(&self.inner);
+        let state = self.state;
+        let link = WorkerLink::start(move |ev| {
+            if let Some(inner) = weak.upgrade() {
+                Engine { inner, state }.on_event(ev);
+            }
+        })?;
+        let mut inner = self.inner.borrow_mut();
+        if let Some(p) = &inner.playback {
+            link.connect_feed(&p.new_feed()?);
+        }
+        inner.worker = Some(Rc::new(link));
+        Ok(())
+    }
+
+    fn next_id(&self) -> u32 {
+        let mut inner = self.inner.borrow_mut();
+        inner.last_id += 1;
+        inner.last_id
+    }
+
+    /// Probes `file` and hands it to the worker. On failure the message is
+    /// shown and the file loaded before stays loaded.
     pub async fn load_file(&self, file: File) {
         let st = self.state;
-        st.loading.set(true);
         st.error.set(None);
-        match self.load_inner(&file).await {
-            Ok(info) => {
-                st.position_s.set(0.0);
-                st.export.set(crate::state::ExportState::Idle);
-                st.file.set(Some(info));
-            }
+        match self.probe(&file).await {
+            Ok(source) => self.start_load(source),
             Err(msg) => st.error.set(Some(msg)),
         }
-        st.loading.set(false);
     }
 
-    async fn load_inner(&self, file: &File) -> Result<FileInfo, String> {
+    /// Recognises the format from the file's first bytes.
+    async fn probe(&self, file: &File) -> Result<Source, String> {
         let name = file.name();
-        let size = file.size() as u64;
-        if size == 0 {
+        if file.size() == 0.0 {
             return Err(format!("“{name}” is empty (0 bytes)."));
         }
-        let data: ArrayBuffer = JsFuture::from(file.array_buffer())
+        let head = file.slice_with_f64_and_f64(0.0, PROBE_BYTES.min(file.size())).map_err(js_err)?;
+        let head: ArrayBuffer = JsFuture::from(head.array_buffer())
             .await
             .map_err(|e| format!("“{name}” could not be read: {}", js_err(e)))?
             .unchecked_into();
-        let head_len = data.byte_length().min(64 * 1024);
-        let head = Uint8Array::new_with_byte_offset_and_length(&data, 0, head_len).to_vec();
-        let p = probe::probe(&head);
+        let p = probe::probe(&Uint8Array::new(&head).to_vec());
         match p.container {
             Container::Aiff => {
                 return Err(format!(
-                    "“{name}” is an AIFF file, which this browser cannot decode. \
-                     Export the mix as WAV or FLAC and drop that instead."
+                    "“{name}” is an AIFF file, which this browser cannot decode. Export the mix as WAV or FLAC and drop that instead."
                 ))
             }
             Container::Unknown if !looks_like_audio(&name) => {
                 return Err(format!(
-                    "“{name}” does not look like an audio file. Lacquer reads WAV, FLAC, \
-                     MP3, Ogg Vorbis, Opus and AAC."
+                    "“{name}” does not look like an audio file. Lacquer reads WAV, FLAC, MP3, Ogg Vorbis, Opus and AAC."
                 ))
             }
             _ => {}
         }
-        if let Some(r) = p.sample_rate {
-            if !(8_000..=192_000).contains(&r) {
-                return Err(format!(
-                    "“{name}” is at {r} Hz; Lacquer works with sample rates from 8 to 192 kHz."
-                ));
+        if let Some(r) = p.sample_rate.filter(|r| !(8_000..=192_000).contains(r)) {
+            return Err(format!("“{name}” is at {r} Hz; Lacquer works with sample rates from 8 to 192 kHz."));
+        }
+        if let Some(c) = p.channels.filter(|c| *c > 2) {
+            return Err(format!("“{name}” has {c} channels; Lacquer masters mono and stereo files."));
+        }
+        Ok(Source {
+            id: self.next_id(),
+            file: file.clone(),
+            container: p.container,
+            rate: p.sample_rate.unwrap_or(FALLBACK_RATE),
+            native_rate: p.sample_rate.is_some(),
+        })
+    }
+
+    /// Sends `source` to the worker (WAV) or decodes it here first.
+    fn start_load(&self, source: Source) {
+        let st = self.state;
+        self.pause();
+        st.loading.set(true);
+        st.work.set(Some(Work { phase: "reading".into(), fraction: 0.0 }));
+        let wav = source.container == Container::Wav;
+        let (id, file) = (source.id, source.file.clone());
+        self.inner.borrow_mut().loading = Some(source);
+        if wav {
+            self.with_worker(|w| w.send("load", id, &[("file", file.into())], &[]));
+        } else {
+            self.decode_here(id);
+        }
+    }
+
+    /// Decodes the file being loaded with the browser's decoder.
+    fn decode_here(&self, id: u32) {
+        let engine = self.clone();
+        spawn_local(async move {
+            let Some(src) = engine.inner.borrow().loading.clone().filter(|s| s.id == id) else { return };
+            engine.state.work.set(Some(Work { phase: "decoding".into(), fraction: 0.0 }));
+            let link = engine.inner.borrow().worker.clone();
+            let result = match &link {
+                Some(w) => decode::decode_into_worker(&src.file, src.rate, src.container.name(), w, id).await,
+                None => Err("the audio engine is not running".into()),
+            };
+            if let Err(msg) = result {
+                engine.load_failed(id, msg);
             }
-        }
-        if let Some(c) = p.channels {
-            if c > 2 {
-                return Err(format!(
-                    "“{name}” has {c} channels; Lacquer masters mono and stereo files."
-                ));
-            }
-        }
-        let native_rate = p.sample_rate.is_some();
-        let rate = p.sample_rate.unwrap_or(FALLBACK_RATE);
-        self.stop_source();
-        let ctx = self.context_at(rate)?;
-        let decoded = JsFuture::from(ctx.decode_audio_data(&data).map_err(js_err)?)
-            .await
-            .map_err(|e| {
-                format!(
-                    "“{name}” could not be decoded ({}): {}. The file may be damaged, or in a \
-                     format this browser does not support.",
-                    p.container.name(),
-                    js_err(e)
-                )
-            })?;
-        let buffer: AudioBuffer = decoded.unchecked_into();
-        let channels = buffer.number_of_channels();
-        if channels == 0 || channels > 2 {
-            return Err(format!(
-                "“{name}” has {channels} channels; Lacquer masters mono and stereo files."
-            ));
-        }
-        if buffer.length() == 0 {
-            return Err(format!("“{name}” holds no audio."));
-        }
-        let mut planar = Vec::with_capacity(channels as usize);
-        for c in 0..channels {
-            planar.push(buffer.get_channel_data(c).map_err(js_err)?);
-        }
-        self.ensure_worklet(&ctx).await?;
-        let info = FileInfo {
-            name: name.clone(),
-            container: p.container.name().to_string(),
-            duration_s: buffer.duration(),
-            sample_rate: buffer.sample_rate() as u32,
-            native_rate,
-            channels,
-            bytes: size,
-        };
-        let mut inner = self.inner.borrow_mut();
-        inner.offset_s = 0.0;
-        inner.loaded = Some(Loaded {
-            buffer,
-            channels: Rc::new(planar),
-            sample_rate: info.sample_rate,
-            name,
         });
-        Ok(info)
     }
 
-    /// The context at `rate`, creating it (and dropping the old one and its
-    /// worklet) if the rate differs.
-    fn context_at(&self, rate: u32) -> Result<AudioContext, String> {
-        let mut inner = self.inner.borrow_mut();
-        if let Some(ctx) = &inner.ctx {
-            if ctx.sample_rate() as u32 == rate {
-                return Ok(ctx.clone());
-            }
-            let _ = ctx.close();
-            inner.node = None;
-            inner.on_message = None;
+    fn with_worker(&self, f: impl FnOnce(&WorkerLink)) {
+        match self.inner.borrow().worker.as_ref() {
+            Some(w) => f(w),
+            None => self.state.error.set(Some("The audio engine is not running; reload the page.".into())),
         }
-        let opts = AudioContextOptions::new();
-        opts.set_sample_rate(rate as f32);
-        let ctx = AudioContext::new_with_context_options(&opts)
-            .map_err(|e| format!("the browser cannot play audio at {rate} Hz: {}", js_err(e)))?;
-        inner.ctx = Some(ctx.clone());
-        Ok(ctx)
     }
 
-    /// Loads the processor into `ctx` and creates the chain's worklet node.
-    async fn ensure_worklet(&self, ctx: &AudioContext) -> Result<(), String> {
-        if self.inner.borrow().node.is_some() {
+    /// A message from the worker.
+    fn on_event(&self, ev: Event) {
+        let st = self.state;
+        match ev {
+            Event::Progress { id, stage, phase, fraction } => {
+                if stage == "export" {
+                    if self.inner.borrow().export.as_ref().is_some_and(|r| r.id == id) {
+                        st.export.set(ExportState::Running { fraction, phase });
+                    }
+                } else if self.is_current(id) {
+                    st.work.set(Some(Work { phase, fraction }));
+                }
+            }
+            Event::Loaded { id, channels, frames, rate } => {
+                let Some(src) = self.inner.borrow().loading.clone().filter(|s| s.id == id) else { return };
+                let engine = self.clone();
+                spawn_local(async move { engine.loaded(src, channels, frames, rate).await });
+            }
+            Event::Analysis { id, summary } => {
+                if self.is_current(id) {
+                    match serde_wasm_bindgen::from_value::<Analysis>(summary) {
+                        Ok(a) => st.analysis.set(Some(a)),
+                        Err(e) => st.error.set(Some(format!("The analysis could not be read: {e}"))),
+                    }
+                    st.work.set(None);
+                }
+            }
+            Event::Decode { id } => self.decode_here(id),
+            Event::Exported { id, file, report, ms } => self.exported(id, file, report, ms),
+            Event::Cancelled { id } => {
+                if self.inner.borrow().export.as_ref().is_some_and(|r| r.id == id) {
+                    self.inner.borrow_mut().export = None;
+                    st.export.set(ExportState::Cancelled);
+                }
+            }
+            Event::Failed { id, message, fatal } => {
+                if fatal {
+                    self.restart(&message);
+                } else if self.inner.borrow().export.as_ref().is_some_and(|r| r.id == id) {
+                    self.inner.borrow_mut().export = None;
+                    st.export.set(ExportState::Idle);
+                    st.error.set(Some(format!("Export failed: {message}")));
+                } else if self.inner.borrow().loading.as_ref().is_some_and(|s| s.id == id) {
+                    let name = self.inner.borrow().loading.as_ref().map(|s| s.file.name()).unwrap_or_default();
+                    self.load_failed(id, format!("“{name}” could not be loaded: {message}"));
+                } else {
+                    st.error.set(Some(message));
+                }
+            }
+        }
+    }
+
+    /// True when `id` loads the file being loaded or the one loaded.
+    fn is_current(&self, id: u32) -> bool {
+        let inner = self.inner.borrow();
+        inner.loading.as_ref().is_some_and(|s| s.id == id) || inner.loaded.as_ref().is_some_and(|s| s.id == id)
+    }
+
+    /// The worker holds the file: point playback at it.
+    async fn loaded(&self, src: Source, channels: u32, frames: f64, rate: u32) {
+        let st = self.state;
+        if let Err(msg) = self.ensure_playback(rate).await {
+            st.error.set(Some(msg));
+        }
+        if let Some(p) = &self.inner.borrow().playback {
+            p.set_source(src.id, frames, channels);
+        }
+        let info = FileInfo {
+            name: src.file.name(),
+            container: src.container.name().to_string(),
+            duration_s: frames / rate as f64,
+            sample_rate: rate,
+            frames: frames as u64,
+            native_rate: src.native_rate,
+            channels,
+            bytes: src.file.size() as u64,
+        };
+        {
+            let mut inner = self.inner.borrow_mut();
+            inner.loading = None;
+            inner.loaded = Some(src);
+        }
+        st.position_s.set(0.0);
+        st.playing.set(false);
+        st.analysis.set(None);
+        st.export.set(ExportState::Idle);
+        st.file.set(Some(info));
+        st.loading.set(false);
+    }
+
+    /// A load failed: say why, and keep (or bring back) the file loaded before.
+    fn load_failed(&self, id: u32, msg: String) {
+        let st = self.state;
+        let previous = {
+            let mut inner = self.inner.borrow_mut();
+            if inner.loading.as_ref().is_some_and(|s| s.id == id) {
+                inner.loading = None;
+            }
+            inner.loaded.take()
+        };
+        st.loading.set(false);
+        st.work.set(None);
+        st.error.set(Some(msg));
+        // The worker let go of the old file to read the new one: load it again.
+        if let Some(prev) = previous {
+            let again = Source { id: self.next_id(), ..prev };
+            self.start_load(again);
+        }
+    }
+
+    /// The context and worklet at `rate`, made (or remade) if needed.
+    async fn ensure_playback(&self, rate: u32) -> Result<(), String> {
+        if self.inner.borrow().playback.as_ref().is_some_and(|p| p.rate() == rate) {
             return Ok(());
         }
-        let fail = |what: &str, e: JsValue| format!("the audio engine could not start ({what}: {})", js_err(e));
-        let worklet = ctx.audio_worklet().map_err(|e| fail("AudioWorklet", e))?;
-        JsFuture::from(worklet.add_module(PROCESSOR_URL).map_err(|e| fail("processor", e))?)
-            .await
-            .map_err(|e| fail("processor", e))?;
-        let wasm = match self.inner.borrow().dsp_wasm.clone() {
+        self.inner.borrow_mut().playback = None;
+        let cached = self.inner.borrow().dsp_wasm.clone();
+        let wasm = match cached {
             Some(w) => w,
-            None => {
-                let window = web_sys::window().ok_or("no window")?;
-                let resp: Response = JsFuture::from(window.fetch_with_str(DSP_WASM_URL))
-                    .await
-                    .map_err(|e| fail("DSP module", e))?
-                    .unchecked_into();
-                if !resp.ok() {
-                    return Err(format!("the audio engine could not start (DSP module: HTTP {})", resp.status()));
-                }
-                let buf: ArrayBuffer =
-                    JsFuture::from(resp.array_buffer().map_err(|e| fail("DSP module", e))?)
-                        .await
-                        .map_err(|e| fail("DSP module", e))?
-                        .unchecked_into();
-                buf
-            }
+            None => playback::fetch_dsp_wasm().await?,
         };
         self.inner.borrow_mut().dsp_wasm = Some(wasm.clone());
-        let processor_options = Object::new();
-        let set = |k: &str, v: &JsValue| Reflect::set(&processor_options, &k.into(), v);
-        set("wasmBytes", &wasm).map_err(js_err)?;
-        set("settingsJson", &lacquer_dsp::Settings::default().to_json().into()).map_err(js_err)?;
-        let opts = AudioWorkletNodeOptions::new();
-        opts.set_number_of_inputs(1);
-        opts.set_number_of_outputs(1);
-        opts.set_output_channel_count(&Array::of1(&2.into()));
-        opts.set_processor_options(Some(&processor_options));
-        let node = AudioWorkletNode::new_with_options(ctx, "lacquer", &opts)
-            .map_err(|e| fail("worklet node", e))?;
-        node.connect_with_audio_node(&ctx.destination()).map_err(js_err)?;
-        let state = self.state;
-        let inner_weak = Rc::downgrade(&self.inner);
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-            let data = ev.data();
-            let get = |k: &str| Reflect::get(&data, &k.into()).ok().and_then(|v| v.as_f64());
-            let kind = Reflect::get(&data, &"type".into()).ok().and_then(|v| v.as_string());
-            match kind.as_deref() {
-                Some("meters") => {
-                    state.meters.set(LiveMeters {
-                        peak: [get("peakL").unwrap_or(0.0) as f32, get("peakR").unwrap_or(0.0) as f32],
-                        in_peak: get("inPeak").unwrap_or(0.0) as f32,
-                        limiter_gr_db: get("limiterGrDb").unwrap_or(0.0) as f32,
-                        comp_gr_db: get("compGrDb").unwrap_or(0.0) as f32,
-                        correlation: get("correlation").unwrap_or(0.0) as f32,
-                        frames: get("frames").unwrap_or(0.0),
-                        momentary_lufs: get("momentaryLufs").map(|v| v as f32),
-                        short_term_lufs: get("shortTermLufs").map(|v| v as f32),
-                    });
-                    if let Some(inner) = inner_weak.upgrade() {
-                        if let Ok(inner) = inner.try_borrow() {
-                            if let (Some(ctx), Some(l), true) =
-                                (&inner.ctx, &inner.loaded, inner.source.is_some())
-                            {
-                                let pos = (ctx.current_time() - inner.anchor_s)
-                                    .clamp(0.0, l.buffer.duration());
-                                state.position_s.set(pos);
-                            }
-                        }
-                    }
-                }
-                Some("error") => {
-                    let msg = Reflect::get(&data, &"message".into())
-                        .ok()
-                        .and_then(|v| v.as_string())
-                        .unwrap_or_default();
-                    state.error.set(Some(format!("The audio engine stopped: {msg}")));
-                }
-                _ => {}
-            }
-        });
-        let port = node.port().map_err(js_err)?;
-        port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let (p, feed) = Playback::start(rate, &wasm, self.state).await?;
         let mut inner = self.inner.borrow_mut();
-        inner.node = Some(node);
-        inner.on_message = Some(on_message);
+        if let Some(w) = &inner.worker {
+            w.connect_feed(&feed);
+        }
+        inner.playback = Some(p);
         Ok(())
     }
 
-    /// Starts playback from the current position.
+    /// The worker died (a wasm trap, or an error it could not handle):
+    /// start a new one and load the file again. Settings live in the page
+    /// and are untouched.
+    fn restart(&self, why: &str) {
+        let st = self.state;
+        let (restarts, file) = {
+            let mut inner = self.inner.borrow_mut();
+            inner.worker = None;
+            inner.restarts += 1;
+            inner.export = None;
+            let file = inner.loading.take().or_else(|| inner.loaded.take());
+            (inner.restarts, file)
+        };
+        st.export.set(ExportState::Idle);
+        st.loading.set(false);
+        st.work.set(None);
+        if restarts > MAX_RESTARTS {
+            st.error.set(Some(format!("The audio engine stopped ({why}) and could not be restarted. Reload the page.")));
+            return;
+        }
+        if let Err(e) = self.start_worker() {
+            st.error.set(Some(e));
+            return;
+        }
+        match file {
+            Some(src) => {
+                st.error.set(Some(format!(
+                    "The audio engine stopped ({why}). It was restarted and “{}” is being loaded again.",
+                    src.file.name()
+                )));
+                self.start_load(Source { id: self.next_id(), ..src });
+            }
+            None => st.error.set(Some(format!("The audio engine stopped ({why}). It was restarted."))),
+        }
+    }
+
+    /// Starts playback from the playhead.
     pub fn play(&self) {
-        if let Err(e) = self.play_inner() {
-            self.state.error.set(Some(format!("Playback failed: {e}")));
+        if let Some(p) = &self.inner.borrow().playback {
+            p.play();
         }
     }
 
-    fn play_inner(&self) -> Result<(), String> {
-        self.stop_source();
-        let mut inner = self.inner.borrow_mut();
-        let (Some(ctx), Some(node), Some(loaded)) = (&inner.ctx, &inner.node, &inner.loaded) else {
-            return Ok(());
-        };
-        let _ = ctx.resume();
-        let src = ctx.create_buffer_source().map_err(js_err)?;
-        src.set_buffer(Some(&loaded.buffer));
-        src.connect_with_audio_node(node).map_err(js_err)?;
-        let mut offset = inner.offset_s;
-        if offset >= loaded.buffer.duration() {
-            offset = 0.0;
-        }
-        src.start_with_when_and_grain_offset(0.0, offset).map_err(js_err)?;
-        let anchor = ctx.current_time() - offset;
-        let state = self.state;
-        let weak = Rc::downgrade(&self.inner);
-        let on_ended = Closure::<dyn FnMut(Event)>::new(move |_| {
-            // Reached the end of the file (manual stops detach this handler first).
-            if let Some(inner) = weak.upgrade() {
-                if let Ok(mut inner) = inner.try_borrow_mut() {
-                    inner.source = None;
-                    inner.offset_s = 0.0;
-                }
-            }
-            state.playing.set(false);
-            state.position_s.set(0.0);
-        });
-        scheduled(&src).set_onended(Some(on_ended.as_ref().unchecked_ref()));
-        inner.anchor_s = anchor;
-        inner.offset_s = offset;
-        inner.source = Some(src);
-        inner.on_ended = Some(on_ended);
-        drop(inner);
-        self.state.position_s.set(offset);
-        self.state.playing.set(true);
-        Ok(())
-    }
-
-    /// Stops the current source, if any, without touching the position.
-    fn stop_source(&self) {
-        let mut inner = self.inner.borrow_mut();
-        if let Some(src) = inner.source.take() {
-            scheduled(&src).set_onended(None);
-            let _ = scheduled(&src).stop();
-            let _ = src.disconnect();
-        }
-        inner.on_ended = None;
-    }
-
-    /// Pauses, remembering the position.
+    /// Pauses at the playhead.
     pub fn pause(&self) {
-        let pos = {
-            let inner = self.inner.borrow();
-            match (&inner.ctx, inner.source.is_some()) {
-                (Some(ctx), true) => Some(ctx.current_time() - inner.anchor_s),
-                _ => None,
-            }
-        };
-        self.stop_source();
-        if let Some(p) = pos {
-            self.inner.borrow_mut().offset_s = p.max(0.0);
-            self.state.position_s.set(p.max(0.0));
+        if let Some(p) = &self.inner.borrow().playback {
+            p.pause();
         }
-        self.state.playing.set(false);
     }
 
     /// Moves the playhead to `t_s` seconds, carrying on playing if it was.
     pub fn seek(&self, t_s: f64) {
-        let duration = self.inner.borrow().loaded.as_ref().map_or(0.0, |l| l.buffer.duration());
-        let t = t_s.clamp(0.0, duration);
-        let was_playing = self.inner.borrow().source.is_some();
-        self.stop_source();
-        self.inner.borrow_mut().offset_s = t;
+        let Some(f) = self.state.file.get_untracked() else { return };
+        let t = t_s.clamp(0.0, f.duration_s);
+        if let Some(p) = &self.inner.borrow().playback {
+            p.seek((t * f.sample_rate as f64).round());
+        }
         self.state.position_s.set(t);
-        if was_playing {
-            self.play();
+    }
+
+    /// Masters the loaded file to Spotify Normal and downloads it.
+    pub fn export_wav(&self) {
+        let st = self.state;
+        if matches!(st.export.get_untracked(), ExportState::Running { .. }) {
+            return;
+        }
+        let Some(src) = self.inner.borrow().loaded.clone() else { return };
+        let id = self.next_id();
+        let file_name = master_file_name(&src.file.name());
+        self.inner.borrow_mut().export = Some(Running { id, file_name });
+        st.export.set(ExportState::Running { fraction: 0.0, phase: "starting".into() });
+        let t = Target::default();
+        let target = Object::new();
+        let _ = Reflect::set(&target, &"lufs".into(), &t.lufs.into());
+        let _ = Reflect::set(&target, &"ceilingDbtp".into(), &t.ceiling_dbtp.into());
+        let settings = Settings::default().to_json();
+        self.with_worker(|w| w.send("export", id, &[("settingsJson", settings.into()), ("target", target.into())], &[]));
+    }
+
+    /// Cancels the export in progress; the file and settings stay as they are.
+    pub fn cancel_export(&self) {
+        if let Some(r) = &self.inner.borrow().export {
+            let id = r.id;
+            self.with_worker(|w| w.send("cancel", id, &[], &[]));
         }
     }
 
-    /// The loaded audio for the export: shared samples, rate and name.
-    pub(crate) fn export_input(&self) -> Option<(Rc<Vec<Vec<f32>>>, u32, String)> {
-        let inner = self.inner.borrow();
-        inner.loaded.as_ref().map(|l| (l.channels.clone(), l.sample_rate, l.name.clone()))
+    /// A finished export: download it and show its report.
+    fn exported(&self, id: u32, file: web_sys::Blob, report: JsValue, ms: f64) {
+        let st = self.state;
+        let Some(run) = self.inner.borrow_mut().export.take_if(|r| r.id == id) else { return };
+        #[derive(serde::Deserialize)]
+        struct Exported {
+            report: MasterReport,
+        }
+        let report = match serde_wasm_bindgen::from_value::<Exported>(report) {
+            Ok(r) => r.report,
+            Err(e) => {
+                st.export.set(ExportState::Idle);
+                st.error.set(Some(format!("The export's report could not be read: {e}")));
+                return;
+            }
+        };
+        if let Err(e) = download::download(&file, &run.file_name) {
+            st.export.set(ExportState::Idle);
+            st.error.set(Some(format!("The download could not start: {e}")));
+            return;
+        }
+        let lufs = |v: Option<f64>| v.map_or("silence".to_string(), |v| format!("{v:.1} LUFS"));
+        let summary = format!(
+            "{} → {} · gain {:+.1} dB · mastered in {:.1} s",
+            lufs(report.input_lufs),
+            lufs(report.output_lufs),
+            report.input_gain_db,
+            ms / 1000.0
+        );
+        st.export.set(ExportState::Done { file_name: run.file_name, summary, report: Box::new(report) });
     }
-
-    /// Renders the master and downloads it.
-    pub async fn export_wav(&self) {
-        export::run(self, self.state).await;
-    }
-}
-
-/// The source as its scheduling base class (start/stop/onended live there).
-fn scheduled(src: &AudioBufferSourceNode) -> &AudioScheduledSourceNode {
-    src.as_ref()
 }
 
 /// True when the extension names an audio format the browser may decode even

@@ -21,6 +21,7 @@ export async function launch() {
   });
   return {
     context,
+    userDataDir,
     close: async () => {
       await context.close();
       fs.rmSync(userDataDir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 // Minimal PCM WAV writing and reading for the tests (independent of the app).
+import fs from 'node:fs';
 
 /** Encodes planar float channels as PCM WAV (16 or 24 bit), rounding to nearest. */
 export function encodeWav(channels, sampleRate, bits) {
@@ -53,4 +54,46 @@ export function decodeWav(buf) {
     }
   }
   return { ...fmt, frames, samples };
+}
+
+/**
+ * Writes a long PCM WAV file to `path` piece by piece (never the whole file
+ * in memory): `pieceOf(startFrame, frames)` returns planar float channels
+ * for each stretch.
+ */
+export function writeWavFile(path, channels, sampleRate, bits, frames, pieceOf, pieceFrames = 1 << 18) {
+  const bps = bits / 8;
+  const dataLen = frames * channels * bps;
+  const header = encodeWav(Array.from({ length: channels }, () => new Float32Array(0)), sampleRate, bits);
+  header.writeUInt32LE(36 + dataLen + (dataLen & 1), 4);
+  header.writeUInt32LE(dataLen, 40);
+  const fd = fs.openSync(path, 'w');
+  try {
+    fs.writeSync(fd, header);
+    for (let at = 0; at < frames; at += pieceFrames) {
+      const n = Math.min(pieceFrames, frames - at);
+      fs.writeSync(fd, packPcm(pieceOf(at, n), bits));
+    }
+    if (dataLen & 1) fs.writeSync(fd, Buffer.alloc(1));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Interleaved little-endian PCM of planar float channels (16 or 24 bit), rounding to nearest. */
+function packPcm(channels, bits) {
+  const nch = channels.length, frames = channels[0].length, bps = bits / 8;
+  const out = Buffer.allocUnsafe(frames * nch * bps);
+  const full = 2 ** (bits - 1);
+  let o = 0;
+  for (let i = 0; i < frames; i++) {
+    for (let c = 0; c < nch; c++) {
+      const q = Math.max(-full, Math.min(full - 1, Math.round(channels[c][i] * full)));
+      out[o] = q & 255;
+      out[o + 1] = (q >> 8) & 255;
+      if (bps === 3) out[o + 2] = (q >> 16) & 255;
+      o += bps;
+    }
+  }
+  return out;
 }

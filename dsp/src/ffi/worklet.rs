@@ -1,4 +1,5 @@
-//! C-ABI surface for the AudioWorklet (feature `worklet`).
+//! The AudioWorklet's engine: the chain, a latency-aligned dry path for A/B,
+//! and the live meters.
 //!
 //! The worklet instantiates the raw wasm module synchronously and drives it with
 //! plain numbers and pointers into wasm memory, so it needs no generated glue:
@@ -19,6 +20,10 @@
 //! 5. `lq_set_meter_channels(engine, 1 | 2)` tells the loudness meter whether the
 //!    source is mono (one channel at weight 1, as BS.1770 measures mono) or
 //!    stereo. Both meters are preallocated; switching allocates nothing.
+//! 6. The input, delayed by exactly the chain's latency, is the dry path.
+//!    `lq_set_monitor(engine, 0 | 1)` chooses what the output carries: the
+//!    master (0) or the dry input (1), crossfading over [`MONITOR_FADE_S`].
+//!    Once the fade is over the dry output is the input, delayed, bit for bit.
 
 use crate::chain::util::max2_f32;
 use crate::chain::Master;
@@ -73,7 +78,20 @@ pub struct Engine {
     /// Channels of the source (1 or 2): which live meter runs; 0 when the
     /// loudness meter is off.
     live_channels: usize,
+    /// The dry path: the last `latency` input frames, left and right.
+    dry_delay: [Vec<f32>; 2],
+    /// Next slot of `dry_delay` to read and overwrite.
+    dry_pos: usize,
+    /// Monitor mix now: 0 = the master, 1 = the dry input.
+    monitor_mix: f32,
+    /// Monitor mix being faded to, 0 or 1.
+    monitor_target: f32,
+    /// Change of `monitor_mix` per frame while fading.
+    monitor_step: f32,
 }
+
+/// Length of the crossfade between the master and the dry path, s.
+pub const MONITOR_FADE_S: f32 = 0.010;
 
 /// Creates an engine. Returns null for a sample rate outside 8–192 kHz.
 #[no_mangle]
@@ -87,6 +105,7 @@ pub extern "C" fn lq_create(sample_rate: f32, max_block: u32) -> *mut Engine {
     let (Ok(mono), Ok(stereo)) = (LiveMeter::new(1, sample_rate as u32), LiveMeter::new(2, sample_rate as u32)) else {
         return core::ptr::null_mut();
     };
+    let latency = master.latency_samples();
     Box::into_raw(Box::new(Engine {
         master,
         max_block,
@@ -97,6 +116,11 @@ pub extern "C" fn lq_create(sample_rate: f32, max_block: u32) -> *mut Engine {
         frames: 0,
         live: [mono, stereo],
         live_channels: 2,
+        dry_delay: [vec![0.0; latency], vec![0.0; latency]],
+        dry_pos: 0,
+        monitor_mix: 0.0,
+        monitor_target: 0.0,
+        monitor_step: 1.0 / (MONITOR_FADE_S * sample_rate).max(1.0),
     }))
 }
 
@@ -152,6 +176,7 @@ pub unsafe extern "C" fn lq_process(e: *mut Engine, frames: u32) {
     if let Some(m) = e.live_channels.checked_sub(1).and_then(|i| e.live.get_mut(i)) {
         m.process(&l[..n], &r[..n]);
     }
+    e.dry_and_monitor(n);
     let m = e.master.meters();
     e.frames += n as u64;
     e.meters[Meter::PeakL as usize] = m.out_peak[0];
@@ -161,6 +186,58 @@ pub unsafe extern "C" fn lq_process(e: *mut Engine, frames: u32) {
     e.meters[Meter::Correlation as usize] = m.correlation;
     e.meters[Meter::Frames as usize] = e.frames as f32;
     e.meters[Meter::InPeak as usize] = in_peak;
+}
+
+impl Engine {
+    /// Runs the dry path over the quantum's `n` input frames (after the
+    /// chain has written its output) and mixes the output the monitor asks
+    /// for. The input buffers become the delayed dry signal.
+    fn dry_and_monitor(&mut self, n: usize) {
+        let lat = self.dry_delay[0].len();
+        if lat > 0 {
+            for (input, delay) in self.input.iter_mut().zip(self.dry_delay.iter_mut()) {
+                let mut pos = self.dry_pos;
+                for x in &mut input[..n] {
+                    let d = delay[pos];
+                    delay[pos] = *x;
+                    *x = d;
+                    pos += 1;
+                    if pos == lat {
+                        pos = 0;
+                    }
+                }
+            }
+            self.dry_pos = (self.dry_pos + n) % lat;
+        }
+        if self.monitor_mix == 0.0 && self.monitor_target == 0.0 {
+            return;
+        }
+        let [dl, dr] = &self.input;
+        let [ol, or] = &mut self.output;
+        if self.monitor_mix == 1.0 && self.monitor_target == 1.0 {
+            ol[..n].copy_from_slice(&dl[..n]);
+            or[..n].copy_from_slice(&dr[..n]);
+            return;
+        }
+        let step = if self.monitor_target > self.monitor_mix { self.monitor_step } else { -self.monitor_step };
+        let mut mix = self.monitor_mix;
+        for i in 0..n {
+            mix = (mix + step).clamp(0.0, 1.0);
+            ol[i] = ol[i] * (1.0 - mix) + dl[i] * mix;
+            or[i] = or[i] * (1.0 - mix) + dr[i] * mix;
+        }
+        self.monitor_mix = mix;
+    }
+}
+
+/// Chooses what the output carries: 0, the master; 1, the dry input delayed
+/// by the chain's latency. The change crossfades over [`MONITOR_FADE_S`].
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_set_monitor(e: *mut Engine, dry: u32) {
+    (*e).monitor_target = if dry != 0 { 1.0 } else { 0.0 };
 }
 
 /// Returns a buffer of `len` bytes for settings JSON (allocates; call on messages only).
@@ -202,6 +279,8 @@ pub unsafe extern "C" fn lq_reset(e: *mut Engine) {
     let e = &mut *e;
     e.master.reset();
     e.live.iter_mut().for_each(LiveMeter::reset);
+    e.dry_delay.iter_mut().for_each(|d| d.fill(0.0));
+    e.dry_pos = 0;
 }
 
 /// Sets the source's channel count for the loudness meter (1: mono, 2 or
@@ -289,6 +368,44 @@ mod tests {
             assert_eq!(read(Meter::MomentaryLufs), f32::NEG_INFINITY);
             lq_destroy(e);
             out
+        }
+    }
+
+    #[test]
+    fn dry_path_is_the_input_delayed_by_the_latency_bit_for_bit() {
+        let sr = 48_000.0;
+        let e = lq_create(sr, 128);
+        let x: Vec<f32> = crate::test_signals::noise(128 * 200, 0.5, 5);
+        let mut outs = Vec::new();
+        unsafe {
+            let lat = lq_latency(e) as usize;
+            assert!(lat > 0);
+            lq_set_monitor(e, 1);
+            for q in 0..200 {
+                let (l, r) = (lq_input_ptr(e, 0), lq_input_ptr(e, 1));
+                for i in 0..128 {
+                    *l.add(i) = x[q * 128 + i];
+                    *r.add(i) = -x[q * 128 + i];
+                }
+                lq_process(e, 128);
+                for i in 0..128 {
+                    outs.push((*lq_output_ptr(e, 0).add(i), *lq_output_ptr(e, 1).add(i)));
+                }
+            }
+            // After the fade (10 ms), exactly the input, `lat` frames late.
+            let fade = (0.010 * sr) as usize + 1;
+            for (k, &(l, r)) in outs.iter().enumerate().skip(fade.max(lat)) {
+                assert_eq!((l, r), (x[k - lat], -x[k - lat]), "frame {k}");
+            }
+            // Back to the master: it crossfades without a step larger than the signal's own.
+            lq_set_monitor(e, 0);
+            let (l, r) = (lq_input_ptr(e, 0), lq_input_ptr(e, 1));
+            for i in 0..128 {
+                *l.add(i) = x[i];
+                *r.add(i) = -x[i];
+            }
+            lq_process(e, 128);
+            lq_destroy(e);
         }
     }
 

@@ -1,0 +1,403 @@
+//! The Web Worker's session (`lqs_*`): one [`Host`] per worker, holding the
+//! loaded file once, its analysis, and the export in progress.
+//!
+//! Bytes cross in two buffers. The worker writes file pieces and JSON into
+//! the input buffer (`lqs_in_buf(host, len)` returns where), and reads what a
+//! call produced (JSON, encoded file bytes, an error message) from the output
+//! buffer (`lqs_out_ptr`, `lqs_out_len`). Calls that can fail return −1 and
+//! leave the message, fit to show an artist, in the output buffer.
+//!
+//! - Load a WAV file in pieces: `lqs_open_wav(host, head_len, file_len)`,
+//!   then while `lqs_wav_next_at(host, max)` ≥ 0, read
+//!   `lqs_wav_next_len(host, max)` bytes from there into the input buffer and
+//!   call `lqs_feed_wav(host, len)`.
+//! - Or load audio the browser decoded: `lqs_begin(host, channels, frames,
+//!   rate)`, write each channel at `lqs_channel_ptr(host, c)`, then
+//!   `lqs_commit(host, frames)`.
+//! - Playback reads the samples in place from `lqs_channel_ptr` (they never
+//!   move or change once loaded).
+//! - Analyse: `lqs_analyze(host, budget)` until it returns 1, then
+//!   `lqs_summary(host, columns)` puts the summary JSON in the output buffer.
+//! - Export: `lqs_export_start(host, settings_len, has_target, lufs,
+//!   ceiling)` with the settings JSON in the input buffer, then
+//!   `lqs_export_step(host, budget)` until it returns 1, taking the file's
+//!   next bytes from the output buffer after every step; `lqs_export_finish`
+//!   leaves the file's last bytes there, and `lqs_export_report` the
+//!   report JSON. `lqs_export_cancel` drops the export; the file stays loaded.
+
+use crate::job::{MasterReport, Progress};
+use crate::loudness::target::Target;
+use crate::session::export::Export;
+use crate::session::{Session, WavOpen};
+use crate::settings::Settings;
+use serde::Serialize;
+
+/// One worker's state.
+#[derive(Default)]
+pub struct Host {
+    /// The loaded (or loading) file.
+    session: Option<Session>,
+    /// The export in progress.
+    export: Option<Export>,
+    /// The last export step's progress.
+    progress: Option<Progress>,
+    /// The finished export's report JSON, until taken.
+    report_json: String,
+    /// Bytes the worker writes.
+    input: Vec<u8>,
+    /// Bytes the worker reads.
+    out: Vec<u8>,
+}
+
+/// What an export reports back to the page.
+#[derive(Serialize)]
+struct ExportReport<'a> {
+    /// The settings of the master.
+    settings: &'a Settings,
+    /// Its measurements and how every platform plays it.
+    report: &'a MasterReport,
+}
+
+impl Host {
+    /// Puts `msg` in the output buffer and returns −1.
+    fn fail(&mut self, msg: impl std::fmt::Display) -> i32 {
+        self.out.clear();
+        self.out.extend_from_slice(msg.to_string().as_bytes());
+        -1
+    }
+
+    fn session(&mut self) -> Result<&mut Session, String> {
+        self.session.as_mut().ok_or_else(|| "no file is loaded".to_string())
+    }
+}
+
+/// Creates a worker host.
+#[no_mangle]
+pub extern "C" fn lqs_create() -> *mut Host {
+    Box::into_raw(Box::default())
+}
+
+/// Returns the input buffer, `len` bytes long (allocates only to grow it).
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_in_buf(h: *mut Host, len: u32) -> *mut u8 {
+    let h = &mut *h;
+    h.input.resize(len as usize, 0);
+    h.input.as_mut_ptr()
+}
+
+/// The output buffer.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_out_ptr(h: *mut Host) -> *const u8 {
+    (*h).out.as_ptr()
+}
+
+/// Bytes in the output buffer.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_out_len(h: *mut Host) -> u32 {
+    (*h).out.len() as u32
+}
+
+/// Opens a WAV file of `file_len` bytes whose first `head_len` bytes are in
+/// the input buffer, dropping any file loaded before. Returns 0 when its
+/// samples can be read in pieces, 1 when the browser must decode it, 2 when
+/// the header needs more of the file's first bytes, −1 on error.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_open_wav(h: *mut Host, head_len: u32, file_len: f64) -> i32 {
+    let h = &mut *h;
+    h.export = None;
+    h.session = None;
+    let head = h.input[..(head_len as usize).min(h.input.len())].to_vec();
+    match Session::open_wav(head, file_len as u64) {
+        Ok(WavOpen::Ready(s)) => {
+            h.session = Some(s);
+            0
+        }
+        Ok(WavOpen::NotStreamable) => 1,
+        Ok(WavOpen::NeedHeader) => 2,
+        Err(e) => h.fail(e),
+    }
+}
+
+/// Offset of the next stretch of the WAV file to read, bytes; −1 when all is read.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_wav_next_at(h: *mut Host, max_bytes: u32) -> f64 {
+    (*h).session.as_ref().and_then(|s| s.wav_next(max_bytes as usize)).map_or(-1.0, |(at, _)| at as f64)
+}
+
+/// Length of the next stretch of the WAV file to read, bytes (0 when all is read).
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_wav_next_len(h: *mut Host, max_bytes: u32) -> u32 {
+    (*h).session.as_ref().and_then(|s| s.wav_next(max_bytes as usize)).map_or(0, |(_, n)| n as u32)
+}
+
+/// Decodes the first `len` bytes of the input buffer: the stretch
+/// `lqs_wav_next_*` asked for. Returns 0, or −1 on error.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_feed_wav(h: *mut Host, len: u32) -> i32 {
+    let h = &mut *h;
+    let Host { session, input, .. } = h;
+    let r = match session.as_mut() {
+        Some(s) => s.feed_wav(&input[..(len as usize).min(input.len())]).map_err(|e| e.to_string()),
+        None => Err("no file is loaded".into()),
+    };
+    r.map_or_else(|e| h.fail(e), |()| 0)
+}
+
+/// Allocates storage for audio the browser decoded, dropping any file loaded
+/// before. Returns 0, or −1 on error (unsupported channels or rate).
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_begin(h: *mut Host, channels: u32, frames: f64, sample_rate: f64) -> i32 {
+    let h = &mut *h;
+    h.export = None;
+    h.session = None;
+    match Session::begin(channels as usize, frames as usize, sample_rate as u32) {
+        Ok(s) => {
+            h.session = Some(s);
+            0
+        }
+        Err(e) => h.fail(e),
+    }
+}
+
+/// Channel `c`'s samples (`lqs_frames` f32), or null without a file. While
+/// loading, the browser's decoded audio is written here; afterwards the
+/// samples are read here for playback and never move.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_channel_ptr(h: *mut Host, c: u32) -> *mut f32 {
+    let h = &mut *h;
+    let Some(s) = h.session.as_mut() else { return core::ptr::null_mut() };
+    let c = c as usize;
+    if c >= s.channels() {
+        return core::ptr::null_mut();
+    }
+    match s.channel_mut(c) {
+        Some(ch) => ch.as_mut_ptr(),
+        // Shared with an export: the same, unchanging samples.
+        None => s.input()[c].as_ptr() as *mut f32,
+    }
+}
+
+/// Marks the first `frames` frames as written.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_commit(h: *mut Host, frames: f64) {
+    if let Some(s) = (*h).session.as_mut() {
+        s.commit(frames as usize);
+    }
+}
+
+/// Frames per channel of the file (0 without one).
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_frames(h: *mut Host) -> f64 {
+    (*h).session.as_ref().map_or(0.0, |s| s.frames() as f64)
+}
+
+/// Channels of the file (0 without one).
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_channels(h: *mut Host) -> u32 {
+    (*h).session.as_ref().map_or(0, |s| s.channels() as u32)
+}
+
+/// Sample rate of the file, Hz (0 without one).
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_rate(h: *mut Host) -> u32 {
+    (*h).session.as_ref().map_or(0, |s| s.sample_rate())
+}
+
+/// Fraction of the file in storage, 0..1.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_load_fraction(h: *mut Host) -> f64 {
+    (*h).session.as_ref().map_or(0.0, Session::load_fraction)
+}
+
+/// Analyses up to `budget` more frames. Returns 1 when finished, 0 when not,
+/// −1 on error.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_analyze(h: *mut Host, budget: u32) -> i32 {
+    let h = &mut *h;
+    let r = h.session().and_then(|s| s.analyze(budget as usize).map_err(|e| e.to_string()));
+    match r {
+        Ok(done) => done as i32,
+        Err(e) => h.fail(e),
+    }
+}
+
+/// Fraction of the file analysed, 0..1.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_analyze_fraction(h: *mut Host) -> f64 {
+    (*h).session.as_ref().map_or(0.0, Session::analyze_fraction)
+}
+
+/// Puts the analysis summary JSON in the output buffer, with a waveform
+/// overview of `columns` columns. Returns 0, or −1 if not analysed.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_summary(h: *mut Host, columns: u32) -> i32 {
+    let h = &mut *h;
+    let json = match h.session.as_ref().and_then(Session::analysis) {
+        Some(a) => a.summary_json(columns as usize),
+        None => return h.fail("the file is not analysed yet"),
+    };
+    h.out.clear();
+    h.out.extend_from_slice(json.as_bytes());
+    0
+}
+
+/// Starts an export with the settings JSON in the first `settings_len` bytes
+/// of the input buffer (partial JSON is fine: defaults fill the rest), to a
+/// target of `lufs` / `ceiling_dbtp` if `has_target`. Returns 0, or −1 on error.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_export_start(h: *mut Host, settings_len: u32, has_target: u32, lufs: f64, ceiling_dbtp: f64) -> i32 {
+    let h = &mut *h;
+    h.export = None;
+    h.progress = None;
+    let json = core::str::from_utf8(&h.input[..(settings_len as usize).min(h.input.len())]).unwrap_or("");
+    let settings = match Settings::from_json(if json.is_empty() { "{}" } else { json }) {
+        Ok(s) => s,
+        Err(e) => return h.fail(format!("the settings are not valid: {e}")),
+    };
+    let target = (has_target != 0).then_some(Target { lufs, ceiling_dbtp });
+    let Some(s) = h.session.as_ref() else { return h.fail("no file is loaded") };
+    match Export::start(s, settings, target) {
+        Ok(e) => {
+            h.export = Some(e);
+            0
+        }
+        Err(e) => h.fail(e),
+    }
+}
+
+/// Does up to about `budget` frames of export work and puts the file's bytes
+/// finished since the last step in the output buffer. Returns 1 when the
+/// master is finished, 0 when not, −1 without an export.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_export_step(h: *mut Host, budget: u32) -> i32 {
+    let h = &mut *h;
+    let Some(e) = h.export.as_mut() else { return h.fail("no export is running") };
+    let p = e.step(budget as usize);
+    e.drain_into(&mut h.out);
+    h.progress = Some(p);
+    p.done as i32
+}
+
+/// The export's progress, 0..1.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_export_fraction(h: *mut Host) -> f64 {
+    (*h).progress.map_or(0.0, |p| p.fraction)
+}
+
+/// What the export is doing, as UTF-8 text; its length is `lqs_export_phase_len`.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_export_phase(h: *mut Host) -> *const u8 {
+    (*h).progress.map_or("starting", |p| p.phase).as_ptr()
+}
+
+/// Length of `lqs_export_phase`'s text, bytes.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_export_phase_len(h: *mut Host) -> u32 {
+    (*h).progress.map_or("starting", |p| p.phase).len() as u32
+}
+
+/// Ends a finished export: the file's last bytes go in the output buffer,
+/// and the report waits for `lqs_export_report`. Returns 0, or −1 on error.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_export_finish(h: *mut Host) -> i32 {
+    let h = &mut *h;
+    let Some(e) = h.export.take() else { return h.fail("no export is running") };
+    match e.finish() {
+        Ok((tail, settings, report)) => {
+            h.report_json = serde_json::to_string(&ExportReport { settings: &settings, report: &report })
+                .unwrap_or_else(|_| "{}".into());
+            h.out = tail;
+            0
+        }
+        Err(e) => h.fail(e),
+    }
+}
+
+/// Puts the finished export's report JSON (`{settings, report}`) in the output buffer.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_export_report(h: *mut Host) {
+    let h = &mut *h;
+    h.out = std::mem::take(&mut h.report_json).into_bytes();
+}
+
+/// Drops the export in progress; the file stays loaded and analysed.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_export_cancel(h: *mut Host) {
+    (*h).export = None;
+    (*h).progress = None;
+}

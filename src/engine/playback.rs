@@ -1,0 +1,177 @@
+//! Playback: an `AudioContext` at the file's own rate with the chain's
+//! AudioWorklet node. The worklet is the transport; it takes the audio from
+//! the worker over a `MessageChannel` of its own, so no audio passes
+//! through the page. Transport commands go to the worklet as messages.
+
+use super::js_err;
+use crate::state::{AppState, LiveMeters};
+use js_sys::{Array, ArrayBuffer, Object, Reflect};
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AudioContext, AudioContextOptions, AudioWorkletNode, AudioWorkletNodeOptions, MessageChannel, MessageEvent,
+    MessagePort, Response,
+};
+
+/// URL of the AudioWorklet processor script, relative to the page.
+const PROCESSOR_URL: &str = "lacquer-processor.js";
+/// URL of the DSP wasm the worklet runs, relative to the page.
+const DSP_WASM_URL: &str = "lacquer_dsp.wasm";
+
+/// A context and its worklet, at one sample rate.
+pub(crate) struct Playback {
+    /// The context.
+    ctx: AudioContext,
+    /// The chain's worklet node.
+    node: AudioWorkletNode,
+    /// Sample rate, Hz.
+    rate: u32,
+    /// Keeps the worklet port's handler alive.
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+}
+
+/// Fetches the DSP wasm bytes (the worklet compiles them).
+pub(crate) async fn fetch_dsp_wasm() -> Result<ArrayBuffer, String> {
+    let fail = |e: JsValue| format!("the audio engine could not start (DSP module: {})", js_err(e));
+    let window = web_sys::window().ok_or("no window")?;
+    let resp: Response = JsFuture::from(window.fetch_with_str(DSP_WASM_URL)).await.map_err(fail)?.unchecked_into();
+    if !resp.ok() {
+        return Err(format!("the audio engine could not start (DSP module: HTTP {})", resp.status()));
+    }
+    Ok(JsFuture::from(resp.array_buffer().map_err(fail)?).await.map_err(fail)?.unchecked_into())
+}
+
+impl Playback {
+    /// A context at `rate` with the chain's worklet, and the worklet's end of
+    /// a new channel to the worker (the caller hands the worker the other end).
+    pub(crate) async fn start(rate: u32, wasm: &ArrayBuffer, state: AppState) -> Result<(Self, MessagePort), String> {
+        let fail = |what: &str, e: JsValue| format!("the audio engine could not start ({what}: {})", js_err(e));
+        let opts = AudioContextOptions::new();
+        opts.set_sample_rate(rate as f32);
+        let ctx = AudioContext::new_with_context_options(&opts)
+            .map_err(|e| format!("the browser cannot play audio at {rate} Hz: {}", js_err(e)))?;
+        let worklet = ctx.audio_worklet().map_err(|e| fail("AudioWorklet", e))?;
+        JsFuture::from(worklet.add_module(PROCESSOR_URL).map_err(|e| fail("processor", e))?)
+            .await
+            .map_err(|e| fail("processor", e))?;
+        let processor_options = Object::new();
+        let set = |k: &str, v: &JsValue| Reflect::set(&processor_options, &k.into(), v);
+        set("wasmBytes", wasm).map_err(js_err)?;
+        set("settingsJson", &lacquer_dsp::Settings::default().to_json().into()).map_err(js_err)?;
+        let node_opts = AudioWorkletNodeOptions::new();
+        node_opts.set_number_of_inputs(0);
+        node_opts.set_number_of_outputs(1);
+        node_opts.set_output_channel_count(&Array::of1(&2.into()));
+        node_opts.set_processor_options(Some(&processor_options));
+        let node = AudioWorkletNode::new_with_options(&ctx, "lacquer", &node_opts).map_err(|e| fail("worklet node", e))?;
+        node.connect_with_audio_node(&ctx.destination()).map_err(js_err)?;
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| on_worklet_message(state, rate, ev.data()));
+        let port = node.port().map_err(js_err)?;
+        port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let playback = Self { ctx, node, rate, _on_message: on_message };
+        let feed = playback.new_feed()?;
+        Ok((playback, feed))
+    }
+
+    /// A new channel between the worklet and the worker (after the worker
+    /// restarts): the worklet gets one end, the caller hands the worker the other.
+    pub(crate) fn new_feed(&self) -> Result<MessagePort, String> {
+        let channel = MessageChannel::new().map_err(js_err)?;
+        let to_worklet = channel.port1();
+        let msg = Object::new();
+        let _ = Reflect::set(&msg, &"type".into(), &"feed".into());
+        let _ = Reflect::set(&msg, &"port".into(), &to_worklet);
+        let port = self.node.port().map_err(js_err)?;
+        port.post_message_with_transferable(&msg, &Array::of1(&to_worklet)).map_err(js_err)?;
+        Ok(channel.port2())
+    }
+
+    /// Sample rate, Hz.
+    pub(crate) fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// Sends the worklet a message: `kind` and `fields`.
+    pub(crate) fn send(&self, kind: &str, fields: &[(&str, JsValue)]) {
+        let msg = Object::new();
+        let _ = Reflect::set(&msg, &"type".into(), &kind.into());
+        for (k, v) in fields {
+            let _ = Reflect::set(&msg, &(*k).into(), v);
+        }
+        if let Ok(port) = self.node.port() {
+            let _ = port.post_message(&msg);
+        }
+    }
+
+    /// A new source: `sid` names it in the worker, `frames` long.
+    pub(crate) fn set_source(&self, sid: u32, frames: f64, channels: u32) {
+        self.send("source", &[("sid", sid.into()), ("frames", frames.into()), ("channels", channels.into())]);
+    }
+
+    /// Starts playing from the playhead (resuming the context if the browser suspended it).
+    pub(crate) fn play(&self) {
+        let _ = self.ctx.resume();
+        self.send("play", &[]);
+    }
+
+    /// Pauses at the playhead.
+    pub(crate) fn pause(&self) {
+        self.send("pause", &[]);
+    }
+
+    /// Moves the playhead to `frame`.
+    pub(crate) fn seek(&self, frame: f64) {
+        self.send("seek", &[("frame", frame.into())]);
+    }
+}
+
+impl Drop for Playback {
+    fn drop(&mut self) {
+        if let Ok(port) = self.node.port() {
+            port.set_onmessage(None);
+        }
+        let _ = self.node.disconnect();
+        let _ = self.ctx.close();
+    }
+}
+
+/// Meters, the playhead and errors from the worklet.
+fn on_worklet_message(state: AppState, rate: u32, data: JsValue) {
+    let get = |k: &str| Reflect::get(&data, &k.into()).ok().and_then(|v| v.as_f64());
+    let kind = Reflect::get(&data, &"type".into()).ok().and_then(|v| v.as_string());
+    match kind.as_deref() {
+        Some("meters") => {
+            state.meters.set(LiveMeters {
+                peak: [get("peakL").unwrap_or(0.0) as f32, get("peakR").unwrap_or(0.0) as f32],
+                in_peak: get("inPeak").unwrap_or(0.0) as f32,
+                limiter_gr_db: get("limiterGrDb").unwrap_or(0.0) as f32,
+                comp_gr_db: get("compGrDb").unwrap_or(0.0) as f32,
+                correlation: get("correlation").unwrap_or(0.0) as f32,
+                frames: get("frames").unwrap_or(0.0),
+                momentary_lufs: get("momentaryLufs").map(|v| v as f32),
+                short_term_lufs: get("shortTermLufs").map(|v| v as f32),
+            });
+            if let Some(pos) = get("position") {
+                let t = pos / rate as f64;
+                if state.position_s.get_untracked() != t {
+                    state.position_s.set(t);
+                }
+            }
+            let playing = Reflect::get(&data, &"playing".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
+            if state.playing.get_untracked() != playing {
+                state.playing.set(playing);
+            }
+        }
+        Some("ended") => {
+            state.playing.set(false);
+            state.position_s.set(0.0);
+        }
+        Some("error") => {
+            let msg = Reflect::get(&data, &"message".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+            state.error.set(Some(format!("The audio engine stopped: {msg}")));
+        }
+        _ => {}
+    }
+}
