@@ -416,64 +416,62 @@ mod tests {
 
     /// The native speed on an hour of 48 kHz stereo: run with
     /// `cargo test -p lacquer-dsp --release --lib analysis::tests::timing -- --ignored --nocapture`.
+    /// A generated minute (noise with a swell and a tone) is fed 60 times in
+    /// pieces of 65536 frames, through the `Analyzer` and then through each
+    /// part alone; wall time and (on Linux) this thread's CPU time.
     #[test]
     #[ignore]
     fn timing_sixty_minutes_48k_stereo() {
-        use std::time::{Duration, Instant};
-        let sr = 48_000u32;
-        let total = 60 * 60 * sr as usize;
-        const PIECE: usize = 1 << 16;
-        let (mut l, mut r) = (vec![0.0f32; PIECE], vec![0.0f32; PIECE]);
-        let mut seed = 1u32;
-        let mut fill = |l: &mut [f32], r: &mut [f32], at: usize| {
-            for (i, (a, b)) in l.iter_mut().zip(r.iter_mut()).enumerate() {
-                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                let t = (at + i) as f32 / sr as f32;
-                let env = 0.2 + 0.15 * libm::sinf(t * 0.7);
-                let noise = (seed >> 8) as f32 / (1u32 << 23) as f32 - 1.0;
-                let tone = libm::sinf(t * 2.0 * std::f32::consts::PI * 110.0);
-                *a = env * (0.6 * noise + 0.4 * tone);
-                *b = env * (0.5 * noise - 0.3 * tone);
-            }
-        };
-        let mut an = Analyzer::new(2, sr, total).unwrap();
-        let mut meter = Meter::new(2, sr).unwrap();
-        let mut pk = PeakBuilder::new(2, total);
-        let mut sp = SpectrumBuilder::new(2, sr);
-        let mut t = [Duration::ZERO; 4];
-        let mut at = 0;
-        while at < total {
-            let n = PIECE.min(total - at);
-            fill(&mut l[..n], &mut r[..n], at);
-            let piece: [&[f32]; 2] = [&l[..n], &r[..n]];
-            let s = Instant::now();
-            an.add(&piece);
-            t[0] += s.elapsed();
-            let s = Instant::now();
-            meter.add(&piece);
-            t[1] += s.elapsed();
-            let s = Instant::now();
-            pk.add(&piece);
-            t[2] += s.elapsed();
-            let s = Instant::now();
-            sp.add(&piece);
-            t[3] += s.elapsed();
-            at += n;
+        use std::time::Instant;
+        /// This thread's CPU time so far, s (Linux; clock ticks of 10 ms).
+        fn cpu_s() -> f64 {
+            let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+            let rest = stat.rsplit(") ").next().unwrap_or("");
+            let f: Vec<f64> = rest.split(' ').map(|v| v.parse().unwrap_or(0.0)).collect();
+            f.get(11).zip(f.get(12)).map_or(f64::NAN, |(u, s)| (u + s) / 100.0)
         }
-        let s = Instant::now();
+        let sr = 48_000u32;
+        let minute = 60 * sr as usize;
+        let mut seed = 1u32;
+        let (mut l, mut r) = (Vec::with_capacity(minute), Vec::with_capacity(minute));
+        for i in 0..minute {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let t = i as f32 / sr as f32;
+            let env = 0.2 + 0.15 * libm::sinf(t * 0.7);
+            let noise = (seed >> 8) as f32 / (1u32 << 23) as f32 - 1.0;
+            let tone = libm::sinf(t * 2.0 * std::f32::consts::PI * 110.0);
+            l.push(env * (0.6 * noise + 0.4 * tone));
+            r.push(env * (0.5 * noise - 0.3 * tone));
+        }
+        const PIECE: usize = 1 << 16;
+        let feed = |f: &mut dyn FnMut(&[&[f32]])| {
+            let (wall, cpu) = (Instant::now(), cpu_s());
+            for _ in 0..60 {
+                for (a, b) in l.chunks(PIECE).zip(r.chunks(PIECE)) {
+                    f(&[a, b]);
+                }
+            }
+            (wall, cpu)
+        };
+        let done = |(wall, cpu): (Instant, f64)| format!("{:.2} s ({:.2} s CPU)", wall.elapsed().as_secs_f64(), cpu_s() - cpu);
+        let mut an = Analyzer::new(2, sr, 60 * minute).unwrap();
+        let t = feed(&mut |p| an.add(p));
         let a = an.finish();
-        t[0] += s.elapsed();
-        let s = Instant::now();
-        let (pyr, spec) = (pk.finish(), sp.finish());
-        let rest = s.elapsed();
+        let all = done(t);
+        let mut meter = Meter::new(2, sr).unwrap();
+        let meter_t = done(feed(&mut |p| meter.add(p)));
+        let mut pk = PeakBuilder::new(2, 60 * minute);
+        let t = feed(&mut |p| pk.add(p));
+        let pyr = pk.finish();
+        let peaks_t = done(t);
+        let mut sp = SpectrumBuilder::new(2, sr);
+        let t = feed(&mut |p| sp.add(p));
+        let spec = sp.finish();
+        let spec_t = done(t);
         let j = a.summary_json(1000);
         eprintln!(
-            "60 min 48 kHz stereo: Analyzer {:.2} s (meter {:.2} s, pyramid {:.3} s, spectrum {:.2} s, their finish {:.3} s); pyramid {:.2} MB; summary {} kB",
-            t[0].as_secs_f64(),
-            t[1].as_secs_f64(),
-            t[2].as_secs_f64(),
-            t[3].as_secs_f64(),
-            rest.as_secs_f64(),
+            "60 min 48 kHz stereo: Analyzer {all}: meter {meter_t}, pyramid {peaks_t}, spectrum {spec_t}; \
+             pyramid {:.2} MB; summary {} kB",
             pyr.bytes() as f64 / 1e6,
             j.len() / 1000,
         );
