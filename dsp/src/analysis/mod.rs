@@ -23,8 +23,11 @@
 //! Small pieces are gathered into blocks of [`STAGE_FRAMES`] before they are
 //! analysed, so a worker feeding tiny pieces pays no per-call overhead in
 //! `ebur128`, the FFT or the loops; large pieces go straight through. Nothing
-//! here starts a thread (the worker's wasm is single-threaded). Per frame the
-//! meter costs the most; see the timing test at the end of this file.
+//! here starts a thread (the worker's wasm is single-threaded). The meter
+//! costs the most: natively, an hour of 48 kHz stereo takes 4.3 s, of which
+//! the meter 3.5 s, the spectrum 0.9 s and the pyramid 0.05 s (`cargo test
+//! -p lacquer-dsp --release --lib analysis::tests::timing -- --ignored
+//! --nocapture`, on a shared 2-core AMD EPYC VM).
 //!
 //! ## References
 //! - ITU-R BS.1770-5; EBU R 128; EBU Tech 3341 and 3342 (see [`crate::loudness`]).
