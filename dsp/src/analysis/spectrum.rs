@@ -133,7 +133,7 @@ impl LongTermSpectrum {
 }
 
 /// The frame size for `sample_rate`: the smallest power of two with bins of
-/// at most [`MAX_BIN_HZ`].
+/// at most 6 Hz.
 pub fn fft_size_for(sample_rate: u32) -> usize {
     ((sample_rate as f64 / MAX_BIN_HZ).ceil() as usize).next_power_of_two()
 }
