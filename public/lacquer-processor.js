@@ -74,6 +74,7 @@ class LacquerProcessor extends AudioWorkletProcessor {
     this.asked = 0;           // next frame to ask the worker for
     this.askedFrames = 0;     // frames asked for and queued, ahead of `pos`
     this.feed = null;         // MessagePort to the worker
+    this.seq = 0;             // the page's last transport command, echoed back
     this.port.onmessage = (e) => this.onMessage(e.data);
   }
 
@@ -101,6 +102,7 @@ class LacquerProcessor extends AudioWorkletProcessor {
 
   onMessage(msg) {
     if (!this.ok || !msg) return;
+    if (msg.seq !== undefined) this.seq = msg.seq;
     switch (msg.type) {
       case 'feed':
         this.feed = msg.port;
@@ -291,7 +293,8 @@ class LacquerProcessor extends AudioWorkletProcessor {
       peakL: this.holdL, peakR: this.holdR, compGrDb: m[2], limiterGrDb: this.holdGr,
       correlation: m[4], frames: m[5], inPeak: this.holdIn,
       momentaryLufs: lufs(m[7]), shortTermLufs: lufs(m[8]),
-      sid: this.sid, position: this.pendingSeek >= 0 ? this.pendingSeek : this.pos, playing: this.playing,
+      sid: this.sid, position: this.pendingSeek >= 0 ? this.pendingSeek : this.pos,
+      playing: this.playing && !this.stopping, seq: this.seq,
     });
     this.holdL = this.holdR = this.holdGr = this.holdIn = 0;
   }

@@ -131,6 +131,7 @@ impl Engine {
         if let Err(e) = engine.start_worker() {
             state.error.set(Some(e));
         }
+        spawn_local(playback::warm_up());
         engine
     }
 
@@ -212,6 +213,7 @@ impl Engine {
         let st = self.state;
         self.pause();
         st.loading.set(true);
+        st.analysis.set(None);
         st.work.set(Some(Work { phase: "reading".into(), fraction: 0.0 }));
         let wav = source.container == Container::Wav;
         let (id, file) = (source.id, source.file.clone());
@@ -284,7 +286,9 @@ impl Engine {
             }
             Event::Failed { id, message, fatal } => {
                 if fatal {
-                    self.restart(&message);
+                    // Not from inside the dying worker's own handler, which the restart drops.
+                    let engine = self.clone();
+                    spawn_local(async move { engine.restart(&message) });
                 } else if self.inner.borrow().export.as_ref().is_some_and(|r| r.id == id) {
                     self.inner.borrow_mut().export = None;
                     st.export.set(ExportState::Idle);
@@ -331,7 +335,6 @@ impl Engine {
         }
         st.position_s.set(0.0);
         st.playing.set(false);
-        st.analysis.set(None);
         st.export.set(ExportState::Idle);
         st.file.set(Some(info));
         st.loading.set(false);
@@ -418,6 +421,7 @@ impl Engine {
     pub fn play(&self) {
         if let Some(p) = &self.inner.borrow().playback {
             p.play();
+            self.state.playing.set(true);
         }
     }
 
@@ -426,6 +430,7 @@ impl Engine {
         if let Some(p) = &self.inner.borrow().playback {
             p.pause();
         }
+        self.state.playing.set(false);
     }
 
     /// Moves the playhead to `t_s` seconds, carrying on playing if it was.

@@ -28,6 +28,9 @@ pub(crate) struct Playback {
     node: AudioWorkletNode,
     /// Sample rate, Hz.
     rate: u32,
+    /// Number of the last transport command sent; the worklet echoes it, so
+    /// reports sent before it took effect do not undo what the page shows.
+    seq: std::rc::Rc<std::cell::Cell<u32>>,
     /// Keeps the worklet port's handler alive.
     _on_message: Closure<dyn FnMut(MessageEvent)>,
 }
@@ -41,6 +44,19 @@ pub(crate) async fn fetch_dsp_wasm() -> Result<ArrayBuffer, String> {
         return Err(format!("the audio engine could not start (DSP module: HTTP {})", resp.status()));
     }
     Ok(JsFuture::from(resp.array_buffer().map_err(fail)?).await.map_err(fail)?.unchecked_into())
+}
+
+/// Brings up the browser's audio system while the page is idle. The first
+/// `AudioContext` a page creates blocks the main thread for about 60 ms
+/// while the audio output starts; later ones take a few. A throwaway
+/// context at page start keeps that pause out of loading a file.
+pub(crate) async fn warm_up() {
+    super::yield_to_browser().await;
+    if let Ok(ctx) = AudioContext::new() {
+        if let Ok(p) = ctx.close() {
+            let _ = JsFuture::from(p).await;
+        }
+    }
 }
 
 impl Playback {
@@ -67,10 +83,13 @@ impl Playback {
         node_opts.set_processor_options(Some(&processor_options));
         let node = AudioWorkletNode::new_with_options(&ctx, "lacquer", &node_opts).map_err(|e| fail("worklet node", e))?;
         node.connect_with_audio_node(&ctx.destination()).map_err(js_err)?;
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| on_worklet_message(state, rate, ev.data()));
+        let seq = std::rc::Rc::new(std::cell::Cell::new(0));
+        let sent = seq.clone();
+        let on_message =
+            Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| on_worklet_message(state, rate, sent.get(), ev.data()));
         let port = node.port().map_err(js_err)?;
         port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        let playback = Self { ctx, node, rate, _on_message: on_message };
+        let playback = Self { ctx, node, rate, seq, _on_message: on_message };
         let feed = playback.new_feed()?;
         Ok((playback, feed))
     }
@@ -105,25 +124,33 @@ impl Playback {
         }
     }
 
+    /// Sends a transport command, numbered.
+    fn command(&self, kind: &str, fields: &[(&str, JsValue)]) {
+        self.seq.set(self.seq.get() + 1);
+        let mut all = vec![("seq", JsValue::from(self.seq.get()))];
+        all.extend(fields.iter().cloned());
+        self.send(kind, &all);
+    }
+
     /// A new source: `sid` names it in the worker, `frames` long.
     pub(crate) fn set_source(&self, sid: u32, frames: f64, channels: u32) {
-        self.send("source", &[("sid", sid.into()), ("frames", frames.into()), ("channels", channels.into())]);
+        self.command("source", &[("sid", sid.into()), ("frames", frames.into()), ("channels", channels.into())]);
     }
 
     /// Starts playing from the playhead (resuming the context if the browser suspended it).
     pub(crate) fn play(&self) {
         let _ = self.ctx.resume();
-        self.send("play", &[]);
+        self.command("play", &[]);
     }
 
     /// Pauses at the playhead.
     pub(crate) fn pause(&self) {
-        self.send("pause", &[]);
+        self.command("pause", &[]);
     }
 
     /// Moves the playhead to `frame`.
     pub(crate) fn seek(&self, frame: f64) {
-        self.send("seek", &[("frame", frame.into())]);
+        self.command("seek", &[("frame", frame.into())]);
     }
 }
 
@@ -137,8 +164,9 @@ impl Drop for Playback {
     }
 }
 
-/// Meters, the playhead and errors from the worklet.
-fn on_worklet_message(state: AppState, rate: u32, data: JsValue) {
+/// Meters, the playhead and errors from the worklet. Transport state from a
+/// report older than the last command (`seq`) is ignored.
+fn on_worklet_message(state: AppState, rate: u32, seq: u32, data: JsValue) {
     let get = |k: &str| Reflect::get(&data, &k.into()).ok().and_then(|v| v.as_f64());
     let kind = Reflect::get(&data, &"type".into()).ok().and_then(|v| v.as_string());
     match kind.as_deref() {
@@ -153,6 +181,9 @@ fn on_worklet_message(state: AppState, rate: u32, data: JsValue) {
                 momentary_lufs: get("momentaryLufs").map(|v| v as f32),
                 short_term_lufs: get("shortTermLufs").map(|v| v as f32),
             });
+            if get("seq").is_some_and(|s| (s as u32) < seq) {
+                return;
+            }
             if let Some(pos) = get("position") {
                 let t = pos / rate as f64;
                 if state.position_s.get_untracked() != t {
