@@ -143,8 +143,7 @@ class LacquerProcessor extends AudioWorkletProcessor {
         } else {
           this.loopStart = this.loopEnd = -1;
         }
-        // Frames queued past the new loop end are not what plays next.
-        this.jump(this.pos);
+        this.requeue();
         break;
       case 'settings': this.applySettings(msg.json); break;
       case 'monitor': this.exports.lq_set_monitor(this.engine, msg.dry ? 1 : 0); break;
@@ -168,6 +167,29 @@ class LacquerProcessor extends AudioWorkletProcessor {
     this.chunks.length = 0;
     this.asked = frame;
     this.askedFrames = 0;
+    this.askAhead();
+  }
+
+  // After the loop changes: keeps the queued frames that still play next in
+  // the new order (trimmed at the loop end) and asks again for the rest.
+  // Chunks already asked for are ignored when they come (new generation).
+  requeue() {
+    this.gen++;
+    let expected = this.pos;
+    let kept = 0;
+    for (; kept < this.chunks.length; kept++) {
+      const c = this.chunks[kept];
+      expected = this.nextAfter(expected);
+      if (expected < 0 || c.start + c.read !== expected) break;
+      if (this.loopStart >= 0 && expected < this.loopEnd && c.start + c.frames > this.loopEnd) {
+        c.frames = this.loopEnd - c.start;
+      }
+      expected = c.start + c.frames;
+    }
+    this.chunks.length = kept;
+    this.asked = expected;
+    this.askedFrames = 0;
+    for (const c of this.chunks) this.askedFrames += c.frames - c.read;
     this.askAhead();
   }
 
