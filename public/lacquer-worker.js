@@ -312,6 +312,7 @@ async function run(id, work) {
     await work();
   } catch (e) {
     if (e instanceof Cancelled) {
+      if (source && source.sid === id && !(task && task.id !== id)) source = null;
       post({ type: 'cancelled', id });
     } else {
       // A wasm trap leaves the module unusable: the page restarts the worker.
@@ -331,7 +332,7 @@ self.onmessage = (ev) => {
   const m = ev.data;
   if (!m) return;
   if (m.type === 'cancel') {
-    if (task && task.id === m.id && task.kind === 'export') task.cancelled = true;
+    if (task && task.id === m.id) task.cancelled = true;
     return;
   }
   ready.then(() => {

@@ -11,6 +11,8 @@ pub fn DropZone() -> impl IntoView {
     let state = use_state();
     let engine = use_engine();
     let dragging = RwSignal::new(false);
+    // A `Copy` handle for the progress view, which is re-rendered as it moves.
+    let handle = expect_context::<crate::app::EngineHandle>();
 
     let load = {
         let engine = engine.clone();
@@ -71,6 +73,8 @@ pub fn DropZone() -> impl IntoView {
                     <span class="loading" data-testid="loading" role="status">
                         {format!("{} · {:.0}%", capitalise(&w.phase), w.fraction * 100.0)}
                     </span>
+                    <button class="button small" data-testid="load-cancel"
+                        on:click=move |_| handle.with_value(|e| e.cancel_load())>"Cancel"</button>
                 })}
             </div>
         </section>

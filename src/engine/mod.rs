@@ -91,6 +91,8 @@ struct Inner {
     loading: Option<Source>,
     /// The loaded file.
     loaded: Option<Source>,
+    /// The file loaded before it, brought back if loading is cancelled.
+    previous: Option<Source>,
     /// The export in progress.
     export: Option<Running>,
     /// Worker restarts so far.
@@ -282,6 +284,8 @@ impl Engine {
                 if self.inner.borrow().export.as_ref().is_some_and(|r| r.id == id) {
                     self.inner.borrow_mut().export = None;
                     st.export.set(ExportState::Cancelled);
+                } else if self.is_current(id) && st.analysis.get_untracked().is_none() {
+                    self.cancelled_load(id);
                 }
             }
             Event::Failed { id, message, fatal } => {
@@ -331,13 +335,55 @@ impl Engine {
         {
             let mut inner = self.inner.borrow_mut();
             inner.loading = None;
-            inner.loaded = Some(src);
+            inner.previous = inner.loaded.replace(src);
         }
         st.position_s.set(0.0);
         st.playing.set(false);
         st.export.set(ExportState::Idle);
         st.file.set(Some(info));
         st.loading.set(false);
+    }
+
+    /// Cancels loading (reading or analysing) the file being loaded; the
+    /// file loaded before it comes back.
+    pub fn cancel_load(&self) {
+        let inner = self.inner.borrow();
+        let id = match (&inner.loading, &inner.loaded) {
+            (Some(s), _) => s.id,
+            (None, Some(s)) if self.state.analysis.get_untracked().is_none() => s.id,
+            _ => return,
+        };
+        drop(inner);
+        self.with_worker(|w| w.send("cancel", id, &[], &[]));
+    }
+
+    /// Loading `id` was cancelled: bring back the file loaded before it
+    /// (or the empty studio if there was none).
+    fn cancelled_load(&self, id: u32) {
+        let st = self.state;
+        let restore = {
+            let mut inner = self.inner.borrow_mut();
+            if inner.loading.as_ref().is_some_and(|s| s.id == id) {
+                // Still reading: the file before is the loaded one.
+                inner.loading = None;
+                inner.loaded.take()
+            } else if inner.loaded.as_ref().is_some_and(|s| s.id == id) {
+                // Analysing: the file before was moved aside when this one landed.
+                inner.loaded = None;
+                inner.previous.take()
+            } else {
+                None
+            }
+        };
+        st.loading.set(false);
+        st.work.set(None);
+        match restore {
+            Some(prev) => self.start_load(Source { id: self.next_id(), ..prev }),
+            None => {
+                st.analysis.set(None);
+                st.file.set(None);
+            }
+        }
     }
 
     /// A load failed: say why, and keep (or bring back) the file loaded before.

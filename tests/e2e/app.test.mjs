@@ -203,3 +203,22 @@ test('a mono 16-bit file at 48 kHz decodes at its own rate and exports identical
   assert.equal(wav.frames, rate * 4);
   assert.ok(fs.readFileSync(got).equals(fs.readFileSync(cliOut)), 'byte-identical to lacquer master');
 });
+
+test('a FLAC file is decoded by the browser at its own rate, handed to the worker and analysed', async () => {
+  const rate = 48_000;
+  const wav = path.join(WORK, 'flac-source.wav');
+  fs.writeFileSync(wav, encodeWav(programme(rate, 6, 21), rate, 24));
+  const flac = path.join(WORK, 'Take 2.flac');
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', wav, '-c:a', 'flac', flac]);
+  await page.getByTestId('file-input').setInputFiles(flac);
+  await page.waitForFunction(() => document.querySelector('[data-testid=file-name]')?.innerText === 'Take 2.flac');
+  assert.equal(await page.getByTestId('file-rate').getAttribute('data-hz'), String(rate));
+  const dur = Number(await page.getByTestId('file-duration').getAttribute('data-seconds'));
+  assert.ok(Math.abs(dur - 6) < 1e-6, `duration ${dur}`);
+  await page.waitForSelector('[data-testid=analysis][data-ready=true]', { timeout: 30_000 });
+  // The same loudness the CLI measures from the WAV it was made from (FLAC is lossless).
+  const cli = JSON.parse(execFileSync(CLI, ['analyze', wav, '--json'], { encoding: 'utf8' }));
+  const shown = await page.getByTestId('mix-lufs').innerText();
+  const want = cli.integrated_lufs ?? cli.loudness?.integrated_lufs;
+  assert.equal(shown, `${want.toFixed(1)} LUFS`);
+});

@@ -108,3 +108,12 @@ test('a 30-minute 48 kHz stereo file loads, masters and exports within 1.2 GB ab
   console.log('# 30-minute file', JSON.stringify(figures));
   assert.ok(peak - idle <= BUDGET, `Chromium's peak ${gb(peak - idle)} GB above idle (budget ${gb(BUDGET)} GB)`);
 });
+
+test('loading can be cancelled: the file loaded before comes back', async () => {
+  await page.getByTestId('file-input').setInputFiles(input);
+  await page.getByTestId('load-cancel').click({ timeout: 30_000 });
+  // The file before (the same one here) is read and analysed again.
+  await page.waitForSelector('[data-testid=analysis][data-ready=true]', { timeout: 120_000 });
+  assert.equal(await page.getByTestId('file-name').innerText(), 'thirty-minutes.wav');
+  assert.equal(await page.getByTestId('error').count(), 0, 'a cancel is not an error');
+});

@@ -360,13 +360,8 @@ mod tests {
 
     fn build(chans: &[Vec<f32>], piece: usize) -> PeakPyramid {
         let mut b = PeakBuilder::new(chans.len(), chans[0].len());
-        let n = chans[0].len();
-        let mut pos = 0;
-        while pos < n {
-            let e = (pos + piece).min(n);
-            let refs: Vec<&[f32]> = chans.iter().map(|c| &c[pos..e]).collect();
+        for refs in crate::render::in_step(chans.iter().map(|c| c.chunks(piece)).collect()) {
             b.add(&refs);
-            pos = e;
         }
         b.finish()
     }

@@ -374,13 +374,8 @@ mod tests {
 
     fn spectrum(chans: &[Vec<f32>], sr: u32, piece: usize) -> LongTermSpectrum {
         let mut b = SpectrumBuilder::new(chans.len(), sr);
-        let n = chans[0].len();
-        let mut pos = 0;
-        while pos < n {
-            let e = (pos + piece).min(n);
-            let refs: Vec<&[f32]> = chans.iter().map(|c| &c[pos..e]).collect();
+        for refs in crate::render::in_step(chans.iter().map(|c| c.chunks(piece)).collect()) {
             b.add(&refs);
-            pos = e;
         }
         b.finish()
     }
