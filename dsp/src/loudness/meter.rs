@@ -77,6 +77,11 @@ const TP_SPAN: usize = 32;
 /// one output are computed together (one 4-lane f32 multiply-add per tap).
 /// f32 sums of 32 products are good to about 1e-6 dB, far inside any true-peak
 /// tolerance.
+///
+/// Per tick: [`TruePeak::take_tick_peak`] reads the largest value since the
+/// previous call and starts the next tick; spans are then skipped against
+/// the tick's peak, so each tick's value is exact too (reading ticks costs
+/// more interpolation, and changes nothing in [`TruePeak::peak`]).
 #[derive(Clone, Debug)]
 pub struct TruePeak {
     /// Polyphase coefficients, tap-major: `coefs[j][k]` is tap `j` of branch
@@ -90,6 +95,9 @@ pub struct TruePeak {
     buf: Vec<f32>,
     /// Largest interpolated magnitude so far, linear.
     peak: f32,
+    /// Largest interpolated magnitude since the last
+    /// [`TruePeak::take_tick_peak`] (so far, if never taken), linear.
+    tick_peak: f32,
 }
 
 /// Zeroth-order modified Bessel function (series), for the Kaiser window.
@@ -146,7 +154,7 @@ impl TruePeak {
         }
         // Headroom for f32 coefficients and sums, so the bound is never optimistic.
         let gain_bound = (gain_bound * (1.0 + 1e-4)) as f32;
-        Self { coefs, phases, gain_bound, buf: vec![0.0; TP_TAPS - 1 + TP_SPAN], peak: 0.0 }
+        Self { coefs, phases, gain_bound, buf: vec![0.0; TP_TAPS - 1 + TP_SPAN], peak: 0.0, tick_peak: 0.0 }
     }
 
     /// Feeds samples (already free of NaN/Inf).
@@ -159,19 +167,20 @@ impl TruePeak {
                 *d = v;
                 m = max2_f32(v.abs(), m);
             }
-            self.peak = max2_f32(m, self.peak);
+            self.tick_peak = max2_f32(m, self.tick_peak);
             if self.phases > 1 {
                 let hist = self.buf[..H].iter().fold(0.0f32, |acc, v| max2_f32(v.abs(), acc));
-                if m.max(hist) * self.gain_bound > self.peak {
+                if m.max(hist) * self.gain_bound > self.tick_peak {
                     self.interpolate(len);
                 }
             }
+            self.peak = max2_f32(self.tick_peak, self.peak);
             // Keep the last H samples as the next span's history.
             self.buf.copy_within(len..len + H, 0);
         }
     }
 
-    /// Interpolates the `len` newest samples in `buf` and updates the peak.
+    /// Interpolates the `len` newest samples in `buf` and updates the tick's peak.
     /// Every interpolated value is the same f32 sum, tap by tap in order, on
     /// every path, so the peak is the same to the bit whichever runs: on
     /// x86-64 with AVX-512 or AVX, 16 or 8 consecutive outputs of each phase
@@ -179,11 +188,11 @@ impl TruePeak {
     /// rest four outputs at a time, four phases per lane group.
     fn interpolate(&mut self, len: usize) {
         #[cfg(target_arch = "x86_64")]
-        let (mut peak, start) = wide::interpolate(&self.coefs, &self.buf, len, self.peak);
+        let (mut peak, start) = wide::interpolate(&self.coefs, &self.buf, len, self.tick_peak);
         #[cfg(not(target_arch = "x86_64"))]
-        let (mut peak, start) = (self.peak, 0);
+        let (mut peak, start) = (self.tick_peak, 0);
         self.interpolate_from(start, len, &mut peak);
-        self.peak = peak;
+        self.tick_peak = peak;
     }
 
     /// The portable interpolation of outputs `start..len` (see [`Self::interpolate`]).
@@ -229,10 +238,24 @@ impl TruePeak {
         self.peak as f64
     }
 
+    /// Largest true peak since the last [`TruePeak::take_tick_peak`] (so far,
+    /// if never taken), linear.
+    pub fn tick_peak(&self) -> f64 {
+        self.tick_peak as f64
+    }
+
+    /// [`TruePeak::tick_peak`], and starts the next tick. An interpolated
+    /// value counts in the tick whose sample completes its window (a lag of
+    /// `TP_TAPS / 2` = 16 input samples, 0.33 ms at 48 kHz). Never allocates.
+    pub fn take_tick_peak(&mut self) -> f64 {
+        std::mem::take(&mut self.tick_peak) as f64
+    }
+
     /// Forgets everything. Never allocates.
     pub fn reset(&mut self) {
         self.buf.iter_mut().for_each(|h| *h = 0.0);
         self.peak = 0.0;
+        self.tick_peak = 0.0;
     }
 }
 
@@ -417,6 +440,11 @@ pub struct Meter {
     frames: u64,
     /// Short-term loudness every 100 ms, LUFS.
     curve: Vec<Option<f64>>,
+    /// Momentary loudness every 100 ms, LUFS.
+    momentary_curve: Vec<Option<f64>>,
+    /// Largest true peak of every 100 ms, dBTP, when asked for
+    /// ([`Meter::with_true_peak_curve`]).
+    true_peak_curve: Option<Vec<Option<f64>>>,
     /// Highest momentary reading so far, LUFS.
     max_momentary: Option<f64>,
     /// Highest short-term reading so far, LUFS.
@@ -485,6 +513,8 @@ impl Meter {
             until_tick: frames_per_tick,
             frames: 0,
             curve: Vec::new(),
+            momentary_curve: Vec::new(),
+            true_peak_curve: None,
             max_momentary: None,
             max_short_term: None,
             sub_energy: [0.0; 30],
@@ -521,10 +551,58 @@ impl Meter {
         let short: f64 = self.sub_energy.iter().sum::<f64>() / n as f64;
         let moment: f64 = (1..=4).map(|k| self.sub_energy[(self.sub_pos + n - k) % n]).sum::<f64>() / 4.0;
         let to_lufs = |e: f64| (e > 0.0).then(|| -0.691 + 10.0 * libm::log10(e));
-        let st = to_lufs(short);
+        let (st, mo) = (to_lufs(short), to_lufs(moment));
         self.curve.push(st);
+        self.momentary_curve.push(mo);
         self.max_short_term = max_opt(self.max_short_term, st);
-        self.max_momentary = max_opt(self.max_momentary, to_lufs(moment));
+        self.max_momentary = max_opt(self.max_momentary, mo);
+        if let Some(c) = self.true_peak_curve.as_mut() {
+            let tp = self.true_peaks.iter_mut().map(TruePeak::take_tick_peak).fold(0.0f64, f64::max);
+            c.push(lin_to_db(tp));
+        }
+    }
+
+    /// Also records the largest true peak of every 100 ms tick (a full
+    /// meter, fed with [`Meter::add`]: not with its true peak split off).
+    /// The ticks' peaks cost more interpolation than the whole
+    /// programme's alone; the report is the same.
+    pub fn with_true_peak_curve(mut self) -> Self {
+        self.true_peak_curve = Some(Vec::new());
+        self
+    }
+
+    /// Frames in each 100 ms tick of the curves (as `ebur128` rounds 100 ms).
+    pub fn tick_frames(&self) -> usize {
+        self.frames_per_tick
+    }
+
+    /// Short-term loudness (3 s) at the end of every 100 ms tick, LUFS (the
+    /// report's `short_term_curve`).
+    pub fn short_term_curve(&self) -> &[Option<f64>] {
+        &self.curve
+    }
+
+    /// Momentary loudness (400 ms) at the end of every 100 ms tick, LUFS,
+    /// from the same 100 ms energies as the short-term curve (`None` where
+    /// the window holds silence). From the fourth tick on, each is the
+    /// energy of one of `ebur128`'s gating blocks (BS.1770: 400 ms, 75 %
+    /// overlap), which integrated loudness is gated from.
+    pub fn momentary_curve(&self) -> &[Option<f64>] {
+        &self.momentary_curve
+    }
+
+    /// The largest true peak of every 100 ms tick over all channels, dBTP
+    /// (`None` for digital silence), then of the frames after the last whole
+    /// tick if there are any; `None` unless asked for
+    /// ([`Meter::with_true_peak_curve`]). Its largest value is the report's
+    /// true peak.
+    pub fn true_peak_curve(&self) -> Option<Vec<Option<f64>>> {
+        let mut c = self.true_peak_curve.clone()?;
+        if self.until_tick != self.frames_per_tick {
+            let tp = self.true_peaks.iter().map(TruePeak::tick_peak).fold(0.0f64, f64::max);
+            c.push(lin_to_db(tp));
+        }
+        Some(c)
     }
 
     /// Like [`Meter::add`], with the true-peak detectors on a second thread
@@ -902,9 +980,14 @@ mod tests {
                     (Some(w), Some(g)) => assert!((w - g).abs() < 1e-9, "{sr} tick {k}: {w} vs {g}"),
                     (w, g) => assert_eq!(w, g, "{sr} tick {k}"),
                 }
+                match (m.momentary_lufs(), m.momentary_curve()[k]) {
+                    (Some(w), Some(g)) => assert!((w - g).abs() < 1e-9, "{sr} tick {k}: {w} vs {g}"),
+                    (w, g) => assert_eq!(w, g, "{sr} tick {k}"),
+                }
                 max_s = max_s.max(want.unwrap_or(f64::NEG_INFINITY));
                 max_m = max_m.max(m.momentary_lufs().unwrap_or(f64::NEG_INFINITY));
             }
+            assert_eq!(m.momentary_curve().len(), m.short_term_curve().len());
             assert!((m.max_short_term.unwrap() - max_s).abs() < 1e-9);
             assert!((m.max_momentary.unwrap() - max_m).abs() < 1e-9);
         }
@@ -949,6 +1032,49 @@ mod tests {
         }
         assert_eq!(tp.peak(), reference as f64);
         assert!(tp.peak() > x.iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64);
+    }
+
+    #[test]
+    fn true_peak_curve_is_exact_per_tick() {
+        // Every interpolated value (no skipping) and every sample, each in
+        // the tick of the sample that completes its window: the curve's
+        // ticks are their maxima exactly, and the report's true peak their
+        // maximum; the report is the one without a curve. A partial last
+        // tick has its own point.
+        for sr in [44_100, 96_000] {
+            let (l, r) = (bursts(sr, 3.25, 21), bursts(sr, 3.25, 22));
+            let mut m = Meter::new(2, sr).unwrap().with_true_peak_curve();
+            for (a, b) in l.chunks(1000).zip(r.chunks(1000)) {
+                m.add(&[a, b]);
+            }
+            let tick = m.tick_frames();
+            let ticks = l.len().div_ceil(tick);
+            let mut want = vec![0.0f32; ticks];
+            for x in [&l, &r] {
+                let tp = TruePeak::new(sr);
+                let padded: Vec<f32> = std::iter::repeat_n(0.0, TP_TAPS - 1).chain(x.iter().copied()).collect();
+                for (i, w) in padded.windows(TP_TAPS).enumerate() {
+                    let mut acc = [0.0f32; 4];
+                    for (c, &v) in tp.coefs.iter().zip(w) {
+                        for k in 0..4 {
+                            acc[k] += c[k] * v;
+                        }
+                    }
+                    let t = &mut want[i / tick];
+                    *t = acc.iter().fold(t.max(w[TP_TAPS - 1].abs()), |m, a| m.max(a.abs()));
+                }
+            }
+            let want: Vec<Option<f64>> = want.iter().map(|&v| lin_to_db(v as f64)).collect();
+            let curve = m.true_peak_curve().unwrap();
+            assert_eq!(curve, want, "{sr}");
+            assert_eq!(curve.len(), m.short_term_curve().len() + 1);
+            let top = curve.iter().flatten().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+            assert_eq!(Some(top), m.true_peak_dbtp());
+            let mut plain = Meter::new(2, sr).unwrap();
+            plain.add(&[&l, &r]);
+            assert_eq!(plain.report(), m.report());
+            assert_eq!(plain.true_peak_curve(), None);
+        }
     }
 
     #[test]
