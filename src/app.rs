@@ -3,7 +3,8 @@
 use crate::components::{
     analysis_card::AnalysisCard,
     drop_zone::DropZone, error_banner::ErrorBanner, export_panel::{ExportPanel, MasterReportCard},
-    file_card::FileCard, meters::Meters, transport::Transport,
+    file_card::FileCard, loudness_view::LoudnessView, meters::Meters, tonal_balance::TonalBalance,
+    transport::Transport, waveform::Waveform,
 };
 use crate::engine::Engine;
 use crate::state::AppState;
@@ -29,6 +30,22 @@ pub fn App() -> impl IntoView {
     provide_context(state);
     provide_context::<EngineHandle>(StoredValue::new_local(Engine::new(state)));
     let has_file = move || state.file.with(Option::is_some);
+    let engine = use_engine();
+    // `L` loops the selection (or stops looping), unless typing in a field.
+    let _ = window_event_listener(leptos::ev::keydown, move |ev| {
+        let typing = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        if typing || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            return;
+        }
+        if ev.key().eq_ignore_ascii_case("l") && state.selection.get_untracked().is_some() {
+            let on = !state.looping.get_untracked();
+            state.looping.set(on);
+            engine.set_loop(if on { state.selection.get_untracked() } else { None });
+        }
+    });
 
     view! {
         <div class="app">
@@ -49,12 +66,15 @@ pub fn App() -> impl IntoView {
                 <Show when=has_file>
                     <section class="deck">
                         <FileCard/>
-                        <AnalysisCard/>
+                        <Waveform/>
                         <Transport/>
+                        <LoudnessView/>
+                        <AnalysisCard/>
                         <MasterReportCard/>
                     </section>
                     <section class="side">
                         <Meters/>
+                        <TonalBalance/>
                         <ExportPanel/>
                     </section>
                 </Show>

@@ -45,12 +45,53 @@ pub struct LiveMeters {
     pub short_term_lufs: Option<f32>,
 }
 
-/// What the worker measured of the loaded file (its summary; the audio
-/// stays in the worker).
+/// What the worker measured of a whole track, the mix or the master (its
+/// summary; the audio stays in the worker).
 #[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
 pub struct Analysis {
-    /// The input's loudness: integrated, LRA, true peak, the 100 ms curve.
+    /// Loudness: integrated, LRA, true peak, the 100 ms curves.
     pub loudness: lacquer_dsp::loudness::meter::LoudnessReport,
+    /// The long-term spectrum.
+    #[serde(default)]
+    pub spectrum: SpectrumSummary,
+    /// The waveform of the whole track, at a fixed number of columns.
+    #[serde(default)]
+    pub overview: Overview,
+}
+
+/// The long-term spectrum's summary.
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+pub struct SpectrumSummary {
+    /// 1/3-octave bands (IEC 61260-1), dB relative to a full-scale sine.
+    #[serde(default)]
+    pub bands_third_octave: Vec<lacquer_dsp::analysis::Band>,
+    /// A 1/12-octave curve, (Hz, dB).
+    #[serde(default)]
+    pub curve: Vec<(f32, f32)>,
+}
+
+/// Min/max envelopes of the whole track.
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+pub struct Overview {
+    /// Frames in the track.
+    pub frames: u64,
+    /// Channels.
+    pub channels: usize,
+    /// Columns across the track.
+    pub columns: usize,
+    /// Divide `min_max` by this for sample values.
+    pub scale: f32,
+    /// `[column][channel][min, max]`, flat.
+    pub min_max: Vec<i16>,
+}
+
+/// The stretch of the track the timeline views show, and what is selected.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TimeView {
+    /// First second shown.
+    pub start_s: f64,
+    /// Last second shown.
+    pub end_s: f64,
 }
 
 /// Long work in the engine, shown with progress and a Cancel button.
@@ -93,6 +134,14 @@ pub struct AppState {
     pub work: RwSignal<Option<Work>>,
     /// The loaded file's analysis, once the worker has finished it.
     pub analysis: RwSignal<Option<Analysis>>,
+    /// The master's analysis (from the last export), drawn over the mix.
+    pub master_analysis: RwSignal<Option<Analysis>>,
+    /// What the timeline views (waveform, loudness) show; `end_s` 0 = the whole track.
+    pub view: RwSignal<TimeView>,
+    /// A selected range, seconds (start < end).
+    pub selection: RwSignal<Option<(f64, f64)>>,
+    /// True while the selection loops.
+    pub looping: RwSignal<bool>,
     /// True while playing.
     pub playing: RwSignal<bool>,
     /// Playback position, seconds.
@@ -113,6 +162,10 @@ impl AppState {
             loading: RwSignal::new(false),
             work: RwSignal::new(None),
             analysis: RwSignal::new(None),
+            master_analysis: RwSignal::new(None),
+            view: RwSignal::new(TimeView::default()),
+            selection: RwSignal::new(None),
+            looping: RwSignal::new(false),
             playing: RwSignal::new(false),
             position_s: RwSignal::new(0.0),
             meters: RwSignal::new(LiveMeters::default()),

@@ -2,12 +2,16 @@
 //! and call [`crate::engine::Engine`] methods; none of them touch Web Audio.
 
 pub mod analysis_card;
+pub mod canvas;
 pub mod drop_zone;
 pub mod error_banner;
 pub mod export_panel;
 pub mod file_card;
+pub mod loudness_view;
 pub mod meters;
+pub mod tonal_balance;
 pub mod transport;
+pub mod waveform;
 
 /// `m:ss.t` for a time in seconds.
 pub fn fmt_time(t_s: f64) -> String {

@@ -489,6 +489,17 @@ impl Engine {
         self.state.position_s.set(t);
     }
 
+    /// Loops `range` (seconds) sample-accurately in the worklet, or stops looping.
+    pub fn set_loop(&self, range: Option<(f64, f64)>) {
+        let rate = self.state.file.with_untracked(|f| f.as_ref().map_or(0.0, |f| f.sample_rate as f64));
+        if let Some(p) = &self.inner.borrow().playback {
+            match range {
+                Some((a, b)) if b > a => p.set_loop((a * rate).round(), (b * rate).round()),
+                _ => p.set_loop(-1.0, -1.0),
+            }
+        }
+    }
+
     /// Masters the loaded file to Spotify Normal and downloads it.
     pub fn export_wav(&self) {
         let st = self.state;

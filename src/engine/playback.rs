@@ -148,6 +148,11 @@ impl Playback {
         self.command("pause", &[]);
     }
 
+    /// Loops frames `start..end` (−1 for both: no loop).
+    pub(crate) fn set_loop(&self, start: f64, end: f64) {
+        self.command("loop", &[("start", start.into()), ("end", end.into())]);
+    }
+
     /// Moves the playhead to `frame`.
     pub(crate) fn seek(&self, frame: f64) {
         self.command("seek", &[("frame", frame.into())]);

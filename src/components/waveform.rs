@@ -1,0 +1,188 @@
+//! The waveform: the mix, and the master over it once there is one, with the
+//! playhead and the selected region. Click to seek, drag to select, the
+//! wheel or a pinch to zoom (from the whole track down to 3 s), Shift+wheel
+//! to scroll, `L` to loop the selection.
+//! Drawn from the worker's peak summaries, never from audio.
+
+use super::canvas::{self, span, t_of, x_of};
+use crate::app::{use_engine, use_state};
+use crate::state::{Overview, TimeView};
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use web_sys::{MouseEvent, WheelEvent};
+
+/// Shortest stretch the view zooms to, s.
+pub const MIN_VIEW_S: f64 = 3.0;
+/// Pointer travel that turns a click into a drag, CSS px.
+const DRAG_PX: f64 = 4.0;
+
+/// Min and max of channel `ch` over the overview columns covering `t0..t1`.
+fn envelope(o: &Overview, duration_s: f64, ch: usize, t0: f64, t1: f64) -> Option<(f32, f32)> {
+    if o.columns == 0 || o.channels == 0 || duration_s <= 0.0 {
+        return None;
+    }
+    let col = |t: f64| ((t / duration_s) * o.columns as f64).floor().clamp(0.0, o.columns as f64 - 1.0) as usize;
+    let (c0, c1) = (col(t0), col(t1.max(t0)));
+    let (mut lo, mut hi) = (i16::MAX, i16::MIN);
+    for c in c0..=c1 {
+        let k = (c * o.channels + ch.min(o.channels - 1)) * 2;
+        if let (Some(&a), Some(&b)) = (o.min_max.get(k), o.min_max.get(k + 1)) {
+            lo = lo.min(a);
+            hi = hi.max(b);
+        }
+    }
+    (lo <= hi).then(|| (lo as f32 / o.scale, hi as f32 / o.scale))
+}
+
+/// Draws one track's envelope, channels stacked in two lanes (mono: one).
+fn draw_track(s: &canvas::Surface, o: &Overview, duration_s: f64, view: (f64, f64), fill: &str) {
+    let lanes = o.channels.clamp(1, 2);
+    let lane_h = s.h / lanes as f64;
+    s.ctx.set_fill_style_str(fill);
+    let width = s.w.floor() as usize;
+    for ch in 0..lanes {
+        let mid = lane_h * (ch as f64 + 0.5);
+        let half = lane_h * 0.46;
+        for x in 0..width {
+            let (t0, t1) = (t_of(x as f64, view, s.w), t_of(x as f64 + 1.0, view, s.w));
+            if t0 >= duration_s {
+                break;
+            }
+            if let Some((lo, hi)) = envelope(o, duration_s, ch, t0, t1) {
+                let (y0, y1) = (mid - hi as f64 * half, mid - lo as f64 * half);
+                s.ctx.fill_rect(x as f64, y0, 1.0, (y1 - y0).max(1.0));
+            }
+        }
+    }
+}
+
+/// The waveform view.
+#[component]
+pub fn Waveform() -> impl IntoView {
+    let state = use_state();
+    let engine = use_engine();
+    let canvas_ref = NodeRef::<Canvas>::new();
+    let duration = move || state.file.with(|f| f.as_ref().map_or(0.0, |f| f.duration_s));
+    let resized = RwSignal::new(0u32);
+    let _ = window_event_listener(leptos::ev::resize, move |_| resized.update(|n| *n += 1));
+
+    Effect::new(move |_| {
+        resized.track();
+        let Some(c) = canvas_ref.get() else { return };
+        let Some(s) = canvas::surface(&c) else { return };
+        let d = duration();
+        let v = span(state.view.get(), d);
+        // Selection under everything.
+        if let Some((a, b)) = state.selection.get() {
+            s.ctx.set_fill_style_str(if state.looping.get() { "rgba(255,138,61,0.22)" } else { "rgba(233,230,225,0.10)" });
+            let (xa, xb) = (x_of(a, v, s.w), x_of(b, v, s.w));
+            s.ctx.fill_rect(xa, 0.0, (xb - xa).max(1.0), s.h);
+        }
+        state.analysis.with(|a| {
+            if let Some(a) = a {
+                draw_track(&s, &a.overview, d, v, "#5b6470");
+            }
+        });
+        state.master_analysis.with(|a| {
+            if let Some(a) = a {
+                draw_track(&s, &a.overview, d, v, "rgba(255,138,61,0.75)");
+            }
+        });
+        let x = x_of(state.position_s.get(), v, s.w);
+        s.ctx.set_fill_style_str("#e9e6e1");
+        s.ctx.fill_rect(x.round() - 0.5, 0.0, 1.5, s.h);
+    });
+
+    // Pointer: click seeks, drag selects.
+    let down_at = StoredValue::new(None::<(f64, f64)>);
+    let pointer_t = move |ev: &MouseEvent| {
+        let c = canvas_ref.get()?;
+        let rect = c.get_bounding_client_rect();
+        let x = (ev.client_x() as f64 - rect.left()).clamp(0.0, rect.width());
+        Some((x, t_of(x, span(state.view.get_untracked(), duration()), rect.width())))
+    };
+    let on_down = move |ev: MouseEvent| {
+        down_at.set_value(pointer_t(&ev));
+    };
+    let on_move = move |ev: MouseEvent| {
+        if let (Some((x0, t0)), Some((x, t))) = (down_at.get_value(), pointer_t(&ev)) {
+            if (x - x0).abs() >= DRAG_PX {
+                state.selection.set(Some((t0.min(t), t0.max(t))));
+            }
+        }
+    };
+    let on_up = {
+        let engine = engine.clone();
+        move |ev: MouseEvent| {
+            let Some((x0, t0)) = down_at.get_value() else { return };
+            down_at.set_value(None);
+            let Some((x, t)) = pointer_t(&ev) else { return };
+            if (x - x0).abs() < DRAG_PX {
+                engine.seek(t0);
+            } else {
+                state.selection.set(Some((t0.min(t), t0.max(t))));
+                if state.looping.get_untracked() {
+                    engine.set_loop(state.selection.get_untracked());
+                }
+            }
+        }
+    };
+    let on_wheel = move |ev: WheelEvent| {
+        let d = duration();
+        if d <= 0.0 {
+            return;
+        }
+        ev.prevent_default();
+        let Some(c) = canvas_ref.get() else { return };
+        let rect = c.get_bounding_client_rect();
+        let v = state.view.get_untracked();
+        let (a, b) = span(v, d);
+        if ev.shift_key() || ev.delta_x().abs() > ev.delta_y().abs() {
+            let by = (if ev.shift_key() { ev.delta_y() } else { ev.delta_x() }) / rect.width() * (b - a);
+            state.view.set(canvas::scrolled(v, d, by));
+        } else {
+            let at = t_of(ev.client_x() as f64 - rect.left(), (a, b), rect.width());
+            let factor = (ev.delta_y() / 300.0).exp();
+            state.view.set(canvas::zoomed(v, d, at, factor, MIN_VIEW_S));
+        }
+    };
+    let zoom_label = move || {
+        let (a, b) = span(state.view.get(), duration());
+        if state.view.get().end_s > state.view.get().start_s {
+            format!("{} – {}", super::fmt_time(a), super::fmt_time(b))
+        } else {
+            "Whole track".to_string()
+        }
+    };
+    let zoom_by = move |f: f64| {
+        let d = duration();
+        let v = state.view.get_untracked();
+        let (a, b) = span(v, d);
+        state.view.set(canvas::zoomed(v, d, (a + b) / 2.0, f, MIN_VIEW_S));
+    };
+
+    view! {
+        <div class="card waveform" data-testid="waveform">
+            <div class="view-head">
+                <h2>"Waveform"</h2>
+                <span class="legend"><i class="swatch mix"></i>"Mix"<i class="swatch master"></i>"Master"</span>
+                <span class="zoom-label" data-testid="zoom-label">{zoom_label}</span>
+                <button class="button small" aria-label="Zoom in" on:click=move |_| zoom_by(0.5)>"+"</button>
+                <button class="button small" aria-label="Zoom out" on:click=move |_| zoom_by(2.0)>"−"</button>
+                <button class="button small" aria-label="Show the whole track" on:click=move |_| state.view.set(TimeView::default())>"Fit"</button>
+            </div>
+            <canvas
+                node_ref=canvas_ref
+                class="wave-canvas"
+                data-testid="waveform-canvas"
+                role="img"
+                aria-label="Waveform of the mix and the master. Click to seek, drag to select, wheel to zoom."
+                on:mousedown=on_down
+                on:mousemove=on_move
+                on:mouseup=on_up
+                on:mouseleave=move |_| down_at.set_value(None)
+                on:wheel=on_wheel
+            ></canvas>
+        </div>
+    }
+}
