@@ -206,6 +206,21 @@ function servePending() {
   }
 }
 
+// ---- waveform queries ------------------------------------------------------------
+
+// Min/max columns of the mix (and of the master, once there is one) over
+// frames start..end, for drawing a zoomed waveform.
+function peaks(id, start, end, columns) {
+  const read = (which) => {
+    if (wasm.lqs_peaks(host, which, start, end, columns) < 0) return null;
+    const b = outBytes();
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  };
+  const mix = read(0), master = read(1);
+  const transfer = [mix, master].filter(Boolean).map((a) => a.buffer);
+  post({ type: 'peaks', id, start, end, columns, channels: source ? source.channels : 0, mix, master }, transfer);
+}
+
 // ---- export -------------------------------------------------------------------
 
 // Where the exported file is written: a file in the origin-private file
@@ -348,6 +363,7 @@ self.onmessage = (ev) => {
       case 'channel': run(m.id, async () => writeChannel(m.id, m.c, m.offset, m.data)); break;
       case 'end-decoded': run(m.id, () => endDecoded(m.id)); break;
       case 'export': run(m.id, () => exportMaster(m.id, m.settingsJson, m.target)); break;
+      case 'peaks': run(m.id, async () => peaks(m.id, m.start, m.end, m.columns)); break;
       default: break;
     }
   }, () => {});

@@ -85,6 +85,23 @@ pub struct Overview {
     pub min_max: Vec<i16>,
 }
 
+/// Waveform columns the worker measured for a zoomed view.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ZoomPeaks {
+    /// First frame covered.
+    pub start_frame: f64,
+    /// Frame after the last one covered.
+    pub end_frame: f64,
+    /// Columns.
+    pub columns: usize,
+    /// Channels.
+    pub channels: usize,
+    /// The mix: `[col][ch][min, max]`, flat.
+    pub mix: Vec<f32>,
+    /// The master, the same way, once there is one.
+    pub master: Option<Vec<f32>>,
+}
+
 /// The stretch of the track the timeline views show, and what is selected.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct TimeView {
@@ -138,6 +155,8 @@ pub struct AppState {
     pub master_analysis: RwSignal<Option<Analysis>>,
     /// What the timeline views (waveform, loudness) show; `end_s` 0 = the whole track.
     pub view: RwSignal<TimeView>,
+    /// Waveform columns for the zoomed view, from the worker.
+    pub zoom_peaks: RwSignal<Option<ZoomPeaks>>,
     /// A selected range, seconds (start < end).
     pub selection: RwSignal<Option<(f64, f64)>>,
     /// True while the selection loops.
@@ -164,6 +183,7 @@ impl AppState {
             analysis: RwSignal::new(None),
             master_analysis: RwSignal::new(None),
             view: RwSignal::new(TimeView::default()),
+            zoom_peaks: RwSignal::new(None),
             selection: RwSignal::new(None),
             looping: RwSignal::new(false),
             playing: RwSignal::new(false),

@@ -6,7 +6,7 @@
 
 use super::canvas::{self, span, t_of, x_of};
 use crate::app::{use_engine, use_state};
-use crate::state::{Overview, TimeView};
+use crate::state::{Overview, TimeView, ZoomPeaks};
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use web_sys::{MouseEvent, WheelEvent};
@@ -17,7 +17,7 @@ pub const MIN_VIEW_S: f64 = 3.0;
 const DRAG_PX: f64 = 4.0;
 
 /// Min and max of channel `ch` over the overview columns covering `t0..t1`.
-fn envelope(o: &Overview, duration_s: f64, ch: usize, t0: f64, t1: f64) -> Option<(f32, f32)> {
+fn overview_minmax(o: &Overview, duration_s: f64, ch: usize, t0: f64, t1: f64) -> Option<(f32, f32)> {
     if o.columns == 0 || o.channels == 0 || duration_s <= 0.0 {
         return None;
     }
@@ -34,9 +34,33 @@ fn envelope(o: &Overview, duration_s: f64, ch: usize, t0: f64, t1: f64) -> Optio
     (lo <= hi).then(|| (lo as f32 / o.scale, hi as f32 / o.scale))
 }
 
-/// Draws one track's envelope, channels stacked in two lanes (mono: one).
-fn draw_track(s: &canvas::Surface, o: &Overview, duration_s: f64, view: (f64, f64), fill: &str) {
-    let lanes = o.channels.clamp(1, 2);
+/// Min and max of channel `ch` over the worker's zoomed columns covering `t0..t1`.
+fn zoom_minmax(z: &ZoomPeaks, data: &[f32], rate: f64, ch: usize, t0: f64, t1: f64) -> Option<(f32, f32)> {
+    let span = z.end_frame - z.start_frame;
+    if z.columns == 0 || z.channels == 0 || span <= 0.0 {
+        return None;
+    }
+    let col = |t: f64| (((t * rate - z.start_frame) / span) * z.columns as f64).floor();
+    let (c0, c1) = (col(t0), col(t1).max(col(t0)));
+    if c1 < 0.0 || c0 >= z.columns as f64 {
+        return None;
+    }
+    let (c0, c1) = (c0.max(0.0) as usize, (c1 as usize).min(z.columns - 1));
+    let (mut lo, mut hi) = (f32::MAX, f32::MIN);
+    for c in c0..=c1 {
+        let k = (c * z.channels + ch.min(z.channels - 1)) * 2;
+        if let (Some(&a), Some(&b)) = (data.get(k), data.get(k + 1)) {
+            lo = lo.min(a);
+            hi = hi.max(b);
+        }
+    }
+    (lo <= hi).then_some((lo, hi))
+}
+
+/// Draws one track's envelope, channels stacked in two lanes (mono: one),
+/// from `minmax(channel, t0, t1)`.
+fn draw_track(s: &canvas::Surface, channels: usize, view: (f64, f64), duration_s: f64, fill: &str, minmax: impl Fn(usize, f64, f64) -> Option<(f32, f32)>) {
+    let lanes = channels.clamp(1, 2);
     let lane_h = s.h / lanes as f64;
     s.ctx.set_fill_style_str(fill);
     let width = s.w.floor() as usize;
@@ -48,7 +72,7 @@ fn draw_track(s: &canvas::Surface, o: &Overview, duration_s: f64, view: (f64, f6
             if t0 >= duration_s {
                 break;
             }
-            if let Some((lo, hi)) = envelope(o, duration_s, ch, t0, t1) {
+            if let Some((lo, hi)) = minmax(ch, t0, t1) {
                 let (y0, y1) = (mid - hi as f64 * half, mid - lo as f64 * half);
                 s.ctx.fill_rect(x as f64, y0, 1.0, (y1 - y0).max(1.0));
             }
@@ -78,20 +102,44 @@ pub fn Waveform() -> impl IntoView {
             let (xa, xb) = (x_of(a, v, s.w), x_of(b, v, s.w));
             s.ctx.fill_rect(xa, 0.0, (xb - xa).max(1.0), s.h);
         }
-        state.analysis.with(|a| {
-            if let Some(a) = a {
-                draw_track(&s, &a.overview, d, v, "#5b6470");
-            }
+        let rate = state.file.with(|f| f.as_ref().map_or(0.0, |f| f.sample_rate as f64));
+        // The worker's columns when they cover this view; the overview meanwhile.
+        let zoom = state.zoom_peaks.get().filter(|z| {
+            let (a, b) = (v.0 * rate, v.1 * rate);
+            (z.start_frame - a.floor()).abs() <= 1.0 && (z.end_frame - b.ceil()).abs() <= 1.0
         });
-        state.master_analysis.with(|a| {
-            if let Some(a) = a {
-                draw_track(&s, &a.overview, d, v, "rgba(255,138,61,0.75)");
-            }
-        });
+        for (master, fill) in [(false, "#5b6470"), (true, "rgba(255,138,61,0.75)")] {
+            let track = if master { state.master_analysis } else { state.analysis };
+            track.with(|a| {
+                let Some(a) = a else { return };
+                let o = &a.overview;
+                match zoom.as_ref().and_then(|z| if master { z.master.as_deref() } else { Some(z.mix.as_slice()) }.map(|d| (z, d))) {
+                    Some((z, data)) => draw_track(&s, o.channels, v, d, fill, |ch, t0, t1| zoom_minmax(z, data, rate, ch, t0, t1)),
+                    None => draw_track(&s, o.channels, v, d, fill, |ch, t0, t1| overview_minmax(o, d, ch, t0, t1)),
+                }
+            });
+        }
         let x = x_of(state.position_s.get(), v, s.w);
         s.ctx.set_fill_style_str("#e9e6e1");
         s.ctx.fill_rect(x.round() - 0.5, 0.0, 1.5, s.h);
     });
+
+    // A zoomed view asks the worker for its columns, one per pixel.
+    {
+        let engine = engine.clone();
+        Effect::new(move |_| {
+            resized.track();
+            let view = state.view.get();
+            let ready = state.analysis.with(Option::is_some);
+            let _master = state.master_analysis.with(Option::is_some);
+            if !ready || view.end_s <= view.start_s {
+                return;
+            }
+            let Some(c) = canvas_ref.get() else { return };
+            let (a, b) = span(view, duration());
+            engine.request_peaks(a, b, c.client_width().max(1) as u32);
+        });
+    }
 
     // Pointer: click seeks, drag selects.
     let down_at = StoredValue::new(None::<(f64, f64)>);

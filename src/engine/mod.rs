@@ -97,6 +97,8 @@ struct Inner {
     export: Option<Running>,
     /// Worker restarts so far.
     restarts: u32,
+    /// The latest waveform query (older answers are dropped).
+    peaks_id: u32,
 }
 
 /// Handle to the engine; cheap to clone.
@@ -279,6 +281,20 @@ impl Engine {
                 }
             }
             Event::Decode { id } => self.decode_here(id),
+            Event::Peaks { id, start, end, columns, channels, mix, master } => {
+                if self.inner.borrow().peaks_id == id {
+                    if let Some(mix) = mix {
+                        st.zoom_peaks.set(Some(crate::state::ZoomPeaks {
+                            start_frame: start,
+                            end_frame: end,
+                            columns: columns as usize,
+                            channels: channels as usize,
+                            mix,
+                            master,
+                        }));
+                    }
+                }
+            }
             Event::Exported { id, file, report, ms } => self.exported(id, file, report, ms),
             Event::Cancelled { id } => {
                 if self.inner.borrow().export.as_ref().is_some_and(|r| r.id == id) {
@@ -487,6 +503,20 @@ impl Engine {
             p.seek((t * f.sample_rate as f64).round());
         }
         self.state.position_s.set(t);
+    }
+
+    /// Asks the worker for `columns` waveform columns over `start_s..end_s`.
+    pub fn request_peaks(&self, start_s: f64, end_s: f64, columns: u32) {
+        let rate = self.state.file.with_untracked(|f| f.as_ref().map_or(0.0, |f| f.sample_rate as f64));
+        if rate <= 0.0 || columns == 0 {
+            return;
+        }
+        let id = self.next_id();
+        self.inner.borrow_mut().peaks_id = id;
+        let (a, b) = ((start_s * rate).floor(), (end_s * rate).ceil());
+        self.with_worker(|w| {
+            w.send("peaks", id, &[("start", a.into()), ("end", b.into()), ("columns", columns.into())], &[])
+        });
     }
 
     /// Loops `range` (seconds) sample-accurately in the worklet, or stops looping.

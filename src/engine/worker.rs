@@ -27,6 +27,9 @@ pub(crate) enum Event {
     Decode { id: u32 },
     /// The export `id` is finished: the file and its report.
     Exported { id: u32, file: web_sys::Blob, report: JsValue, ms: f64 },
+    /// Waveform columns for frames `start..end`: `[col][ch][min, max]` of
+    /// the mix and, once there is one, the master.
+    Peaks { id: u32, start: f64, end: f64, columns: u32, channels: u32, mix: Option<Vec<f32>>, master: Option<Vec<f32>> },
     /// The command `id` was cancelled.
     Cancelled { id: u32 },
     /// The command `id` failed; `fatal` when the worker cannot go on.
@@ -58,6 +61,12 @@ struct Head {
     fatal: bool,
     #[serde(default)]
     ms: f64,
+    #[serde(default)]
+    start: f64,
+    #[serde(default)]
+    end: f64,
+    #[serde(default)]
+    columns: u32,
 }
 
 fn field(data: &JsValue, name: &str) -> JsValue {
@@ -68,7 +77,7 @@ fn field(data: &JsValue, name: &str) -> JsValue {
 fn parse(data: JsValue) -> Option<Event> {
     // Only the plain fields go through serde; objects (File, summaries) are taken as they are.
     let plain = Object::new();
-    for k in ["type", "id", "stage", "phase", "fraction", "channels", "frames", "rate", "message", "fatal", "ms"] {
+    for k in ["type", "id", "stage", "phase", "fraction", "channels", "frames", "rate", "message", "fatal", "ms", "start", "end", "columns"] {
         let v = field(&data, k);
         if !v.is_undefined() {
             let _ = Reflect::set(&plain, &k.into(), &v);
@@ -83,6 +92,18 @@ fn parse(data: JsValue) -> Option<Event> {
         "decode" => Event::Decode { id },
         "exported" => Event::Exported { id, file: field(&data, "file").dyn_into().ok()?, report: field(&data, "report"), ms: h.ms },
         "cancelled" => Event::Cancelled { id },
+        "peaks" => {
+            let floats = |k: &str| field(&data, k).dyn_into::<js_sys::Float32Array>().ok().map(|a| a.to_vec());
+            Event::Peaks {
+                id,
+                start: h.start,
+                end: h.end,
+                columns: h.columns,
+                channels: h.channels,
+                mix: floats("mix"),
+                master: floats("master"),
+            }
+        }
         "error" => Event::Failed { id, message: h.message, fatal: h.fatal },
         _ => return None,
     })
