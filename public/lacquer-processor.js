@@ -51,7 +51,8 @@ class LacquerProcessor extends AudioWorkletProcessor {
     } catch (err) {
       this.port.postMessage({ type: 'error', message: String(err && err.message || err) });
     }
-    this.meterEvery = Math.max(1, Math.round(sampleRate / 30 / MAX_BLOCK));
+    // At least 30 reports a second.
+    this.meterEvery = Math.max(1, Math.floor(sampleRate / 30 / MAX_BLOCK));
     this.quanta = 0;
     this.holdL = 0;
     this.holdR = 0;
@@ -147,6 +148,10 @@ class LacquerProcessor extends AudioWorkletProcessor {
         break;
       case 'settings': this.applySettings(msg.json); break;
       case 'monitor': this.exports.lq_set_monitor(this.engine, msg.dry ? 1 : 0); break;
+      case 'spectrum-settings':
+        this.exports.lq_spectrum_set(this.engine, Math.round(msg.slope * 10), msg.smoothing);
+        break;
+      case 'spectrum-reset-peaks': this.exports.lq_spectrum_reset_peaks(this.engine); break;
       case 'reset': this.exports.lq_reset(this.engine); break;
       default: break;
     }
@@ -319,6 +324,24 @@ class LacquerProcessor extends AudioWorkletProcessor {
       playing: this.playing && !this.stopping, seq: this.seq,
     });
     this.holdL = this.holdR = this.holdGr = this.holdIn = 0;
+    this.sendSpectrum();
+  }
+
+  // The live spectrum of the input and the output (computed in wasm), as a
+  // copy the page takes over: [input, output, input peak, output peak] × points.
+  sendSpectrum() {
+    const e = this.exports;
+    if (!e.lq_spectrum_update) return;
+    e.lq_spectrum_update(this.engine);
+    const points = e.lq_spectrum_points(this.engine);
+    this.refreshViews();
+    if (!this.spectrumFreqsSent) {
+      const freqs = new Float32Array(this.exports.memory.buffer, e.lq_spectrum_freqs_ptr(this.engine), points).slice();
+      this.port.postMessage({ type: 'spectrum-grid', freqs }, [freqs.buffer]);
+      this.spectrumFreqsSent = true;
+    }
+    const data = new Float32Array(this.exports.memory.buffer, e.lq_spectrum_ptr(this.engine), points * 4).slice();
+    this.port.postMessage({ type: 'spectrum', points, data }, [data.buffer]);
   }
 }
 

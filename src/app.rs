@@ -3,7 +3,8 @@
 use crate::components::{
     analysis_card::AnalysisCard,
     drop_zone::DropZone, error_banner::ErrorBanner, export_panel::{ExportPanel, MasterReportCard},
-    file_card::FileCard, loudness_view::LoudnessView, meters::Meters, tonal_balance::TonalBalance,
+    file_card::FileCard, loudness_view::LoudnessView, meters::Meters, spectrum_view::SpectrumView,
+    tonal_balance::TonalBalance,
     transport::Transport, waveform::Waveform,
 };
 use crate::engine::Engine;
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                     </section>
                     <section class="side">
                         <Meters/>
+                        <SpectrumView/>
                         <TonalBalance/>
                         <ExportPanel/>
                     </section>

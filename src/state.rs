@@ -85,6 +85,35 @@ pub struct Overview {
     pub min_max: Vec<i16>,
 }
 
+/// One frame of the live spectrum analyser (the worklet's, at about 30 Hz):
+/// dB per point of the analyser's log-frequency grid.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveSpectrum {
+    /// The chain's input (the mix).
+    pub input: Vec<f32>,
+    /// The chain's output (the master).
+    pub output: Vec<f32>,
+    /// Peak hold of the input.
+    pub input_peak: Vec<f32>,
+    /// Peak hold of the output.
+    pub output_peak: Vec<f32>,
+}
+
+/// How the analyser shows the spectrum.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SpectrumSettings {
+    /// Display slope, dB per octave, pivoting at 1 kHz (0, 3 or 4.5).
+    pub slope_db_per_oct: f32,
+    /// Smoothing: 1/n octave (3, 6 or 12).
+    pub smoothing_n: u32,
+}
+
+impl Default for SpectrumSettings {
+    fn default() -> Self {
+        Self { slope_db_per_oct: 4.5, smoothing_n: 6 }
+    }
+}
+
 /// Waveform columns the worker measured for a zoomed view.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ZoomPeaks {
@@ -155,6 +184,16 @@ pub struct AppState {
     pub master_analysis: RwSignal<Option<Analysis>>,
     /// What the timeline views (waveform, loudness) show; `end_s` 0 = the whole track.
     pub view: RwSignal<TimeView>,
+    /// The live spectrum's frequency grid, Hz.
+    pub spectrum_freqs: RwSignal<Vec<f32>>,
+    /// The latest live spectrum frame.
+    pub spectrum: RwSignal<LiveSpectrum>,
+    /// Spectrum frames received (the views' update rate is measured from it).
+    pub spectrum_frames: RwSignal<u64>,
+    /// The analyser's display settings.
+    pub spectrum_settings: RwSignal<SpectrumSettings>,
+    /// Meter reports received from the worklet.
+    pub meter_reports: RwSignal<u64>,
     /// Waveform columns for the zoomed view, from the worker.
     pub zoom_peaks: RwSignal<Option<ZoomPeaks>>,
     /// A selected range, seconds (start < end).
@@ -184,6 +223,11 @@ impl AppState {
             master_analysis: RwSignal::new(None),
             view: RwSignal::new(TimeView::default()),
             zoom_peaks: RwSignal::new(None),
+            spectrum_freqs: RwSignal::new(Vec::new()),
+            spectrum: RwSignal::new(LiveSpectrum::default()),
+            spectrum_frames: RwSignal::new(0),
+            spectrum_settings: RwSignal::new(SpectrumSettings::default()),
+            meter_reports: RwSignal::new(0),
             selection: RwSignal::new(None),
             looping: RwSignal::new(false),
             playing: RwSignal::new(false),

@@ -9,6 +9,7 @@ pub mod export_panel;
 pub mod file_card;
 pub mod loudness_view;
 pub mod meters;
+pub mod spectrum_view;
 pub mod tonal_balance;
 pub mod transport;
 pub mod waveform;

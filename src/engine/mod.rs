@@ -435,6 +435,8 @@ impl Engine {
         };
         self.inner.borrow_mut().dsp_wasm = Some(wasm.clone());
         let (p, feed) = Playback::start(rate, &wasm, self.state).await?;
+        let sp = self.state.spectrum_settings.get_untracked();
+        p.set_spectrum(sp.slope_db_per_oct, sp.smoothing_n);
         let mut inner = self.inner.borrow_mut();
         if let Some(w) = &inner.worker {
             w.connect_feed(&feed);
@@ -503,6 +505,21 @@ impl Engine {
             p.seek((t * f.sample_rate as f64).round());
         }
         self.state.position_s.set(t);
+    }
+
+    /// Shows the live spectrum with this slope and smoothing.
+    pub fn set_spectrum(&self, settings: crate::state::SpectrumSettings) {
+        self.state.spectrum_settings.set(settings);
+        if let Some(p) = &self.inner.borrow().playback {
+            p.set_spectrum(settings.slope_db_per_oct, settings.smoothing_n);
+        }
+    }
+
+    /// Clears the live spectrum's peak-hold lines.
+    pub fn reset_spectrum_peaks(&self) {
+        if let Some(p) = &self.inner.borrow().playback {
+            p.reset_spectrum_peaks();
+        }
     }
 
     /// Asks the worker for `columns` waveform columns over `start_s..end_s`.

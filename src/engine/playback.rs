@@ -153,6 +153,16 @@ impl Playback {
         self.command("loop", &[("start", start.into()), ("end", end.into())]);
     }
 
+    /// How the live spectrum is shown: slope (dB/octave) and smoothing (1/n octave).
+    pub(crate) fn set_spectrum(&self, slope_db_per_oct: f32, smoothing_n: u32) {
+        self.send("spectrum-settings", &[("slope", slope_db_per_oct.into()), ("smoothing", smoothing_n.into())]);
+    }
+
+    /// Clears the spectrum's peak-hold lines.
+    pub(crate) fn reset_spectrum_peaks(&self) {
+        self.send("spectrum-reset-peaks", &[]);
+    }
+
     /// Moves the playhead to `frame`.
     pub(crate) fn seek(&self, frame: f64) {
         self.command("seek", &[("frame", frame.into())]);
@@ -176,6 +186,7 @@ fn on_worklet_message(state: AppState, rate: u32, seq: u32, data: JsValue) {
     let kind = Reflect::get(&data, &"type".into()).ok().and_then(|v| v.as_string());
     match kind.as_deref() {
         Some("meters") => {
+            state.meter_reports.update(|n| *n += 1);
             state.meters.set(LiveMeters {
                 peak: [get("peakL").unwrap_or(0.0) as f32, get("peakR").unwrap_or(0.0) as f32],
                 in_peak: get("inPeak").unwrap_or(0.0) as f32,
@@ -198,6 +209,27 @@ fn on_worklet_message(state: AppState, rate: u32, seq: u32, data: JsValue) {
             let playing = Reflect::get(&data, &"playing".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
             if state.playing.get_untracked() != playing {
                 state.playing.set(playing);
+            }
+        }
+        Some("spectrum-grid") => {
+            if let Ok(f) = Reflect::get(&data, &"freqs".into()).and_then(|v| v.dyn_into::<js_sys::Float32Array>().map_err(JsValue::from)) {
+                state.spectrum_freqs.set(f.to_vec());
+            }
+        }
+        Some("spectrum") => {
+            let points = get("points").unwrap_or(0.0) as usize;
+            if let Ok(d) = Reflect::get(&data, &"data".into()).and_then(|v| v.dyn_into::<js_sys::Float32Array>().map_err(JsValue::from)) {
+                let all = d.to_vec();
+                if points > 0 && all.len() >= 4 * points {
+                    let part = |k: usize| all[k * points..(k + 1) * points].to_vec();
+                    state.spectrum.set(crate::state::LiveSpectrum {
+                        input: part(0),
+                        output: part(1),
+                        input_peak: part(2),
+                        output_peak: part(3),
+                    });
+                    state.spectrum_frames.update(|n| *n += 1);
+                }
             }
         }
         Some("ended") => {
