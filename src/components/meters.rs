@@ -69,7 +69,7 @@ pub fn Meters() -> impl IntoView {
     let l = Signal::derive(move || to_db(m.get().peak[0]));
     let r = Signal::derive(move || to_db(m.get().peak[1]));
     view! {
-        <div class="card meters">
+        <div class="card meters" data-testid="meters" data-reports=move || state.meter_reports.get().to_string()>
             <h2>"Output"</h2>
             <PeakBar label="L" db=l/>
             <PeakBar label="R" db=r/>

@@ -102,6 +102,35 @@ pub fn SpectrumView() -> impl IntoView {
             handle.with_value(|e| e.set_spectrum(s));
         }
     };
+    // The pointer's frequency, and the loudest point of the output.
+    let hover_hz = RwSignal::new(None::<f64>);
+    let on_move = move |ev: web_sys::MouseEvent| {
+        let Some(c) = canvas_ref.get() else { return };
+        let rect = c.get_bounding_client_rect();
+        let x = (ev.client_x() as f64 - rect.left()).clamp(0.0, rect.width());
+        hover_hz.set(Some(LOW_HZ * (HIGH_HZ / LOW_HZ).powf(x / rect.width().max(1.0))));
+    };
+    let fmt_hz = |hz: f64| if hz >= 1000.0 { format!("{:.2} kHz", hz / 1000.0) } else { format!("{hz:.0} Hz") };
+    let readout = move || {
+        state.spectrum_freqs.with(|freqs| {
+            state.spectrum.with(|sp| {
+                let i = match hover_hz.get() {
+                    // The grid point nearest the pointer (log distance).
+                    Some(hz) => freqs.iter().enumerate().min_by(|a, b| {
+                        ((*a.1 as f64 / hz).ln().abs()).total_cmp(&(*b.1 as f64 / hz).ln().abs())
+                    })?.0,
+                    None => {
+                        let in_range = |i: &usize| (LOW_HZ..=HIGH_HZ).contains(&(freqs[*i] as f64));
+                        (0..sp.output.len().min(freqs.len())).filter(in_range).max_by(|a, b| sp.output[*a].total_cmp(&sp.output[*b]))?
+                    }
+                };
+                let (f, o) = (*freqs.get(i)? as f64, *sp.output.get(i)?);
+                let inp = sp.input.get(i).copied().unwrap_or(f32::NEG_INFINITY);
+                let label = if hover_hz.get().is_some() { "" } else { "Peak " };
+                Some((f, format!("{label}{} · in {inp:.1} dB · out {o:.1} dB", fmt_hz(f))))
+            })
+        })
+    };
     let slope = move || state.spectrum_settings.get().slope_db_per_oct.to_string();
     let smoothing = move || state.spectrum_settings.get().smoothing_n.to_string();
 
@@ -111,9 +140,13 @@ pub fn SpectrumView() -> impl IntoView {
             <div class="view-head">
                 <h2>"Spectrum"</h2>
                 <span class="legend"><i class="swatch mix"></i>"In"<i class="swatch master"></i>"Out"</span>
+                <span class="readout" data-testid="spectrum-readout"
+                    data-hz=move || readout().map_or(String::new(), |r| format!("{:.1}", r.0))>
+                    {move || readout().map(|r| r.1)}</span>
             </div>
             <canvas node_ref=canvas_ref class="spectrum-canvas" data-testid="spectrum-canvas" role="img"
-                aria-label="Live spectrum of the chain's input and output, 20 Hz to 20 kHz"></canvas>
+                aria-label="Live spectrum of the chain's input and output, 20 Hz to 20 kHz"
+                on:mousemove=on_move on:mouseleave=move |_| hover_hz.set(None)></canvas>
             <div class="spectrum-controls">
                 <label>"Slope "
                     <select data-testid="spectrum-slope" on:change=set_slope prop:value=slope>
