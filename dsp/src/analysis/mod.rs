@@ -35,9 +35,11 @@
 //!   F. J. Harris (1978) (the spectral estimate): see [`spectrum`].
 
 pub mod peaks;
+pub mod range;
 pub mod spectrum;
 
 pub use peaks::{PeakLevel, PeakPyramid};
+pub use range::{range_stats, LoudnessCurves, RangeStats};
 pub use spectrum::{Band, LongTermSpectrum};
 
 use crate::error::DspError;
@@ -77,6 +79,10 @@ pub struct Analysis {
     pub peaks: PeakPyramid,
     /// The average spectrum and its band and curve summaries.
     pub spectrum: LongTermSpectrum,
+    /// Momentary and short-term loudness and true peak every 100 ms, for
+    /// statistics of any range ([`range_stats`]).
+    #[serde(default)]
+    pub curves: LoudnessCurves,
 }
 
 impl Analyzer {
@@ -89,7 +95,7 @@ impl Analyzer {
                 "{channels} channels: Lacquer analyses mono and stereo files"
             )));
         }
-        let meter = Meter::new(channels, sample_rate)?;
+        let meter = Meter::new(channels, sample_rate)?.with_true_peak_curve();
         Ok(Self {
             channels,
             meter,
@@ -157,11 +163,16 @@ impl Analyzer {
         if self.staged > 0 {
             self.flush();
         }
-        Analysis {
-            loudness: self.meter.report(),
-            peaks: self.peaks.finish(),
-            spectrum: self.spectrum.finish(),
-        }
+        let m = &self.meter;
+        let loudness = m.report();
+        let curves = LoudnessCurves {
+            interval_s: m.tick_frames() as f64 / loudness.sample_rate as f64,
+            duration_s: loudness.duration_s,
+            momentary_lufs: m.momentary_curve().to_vec(),
+            short_term_lufs: m.short_term_curve().to_vec(),
+            true_peak_dbtp: m.true_peak_curve().unwrap_or_default(),
+        };
+        Analysis { loudness, peaks: self.peaks.finish(), spectrum: self.spectrum.finish(), curves }
     }
 }
 
@@ -205,8 +216,10 @@ struct Overview {
 /// The whole of [`Analysis::summary_json`].
 #[derive(Serialize)]
 struct Summary {
-    /// The loudness report, with the short-term curve rounded to 0.01 LU.
+    /// The loudness report, its short-term curve left empty (it is in `curves`).
     loudness: LoudnessReport,
+    /// The 100 ms curves, rounded to 0.01.
+    curves: LoudnessCurves,
     /// Bands and curves.
     spectrum: SpectrumSummary,
     /// The waveform across the whole file.
@@ -217,7 +230,10 @@ impl Analysis {
     /// The JSON the page receives (small: no pyramid, no per-bin spectrum):
     ///
     /// ```text
-    /// { "loudness": { LoudnessReport's fields; short_term_curve rounded to 0.01 LU },
+    /// { "loudness": { LoudnessReport's fields; short_term_curve empty: it is
+    ///                 curves.short_term_lufs },
+    ///   "curves": { "interval_s", "duration_s", "momentary_lufs": [..],
+    ///               "short_term_lufs": [..], "true_peak_dbtp": [..] },
     ///   "spectrum": { "sample_rate", "fft_size", "bin_hz",
     ///                 "bands_third_octave": [ { "nominal_hz", "centre_hz", "lower_hz",
     ///                                           "upper_hz", "level_db", "channels_db" } ],
@@ -226,15 +242,27 @@ impl Analysis {
     ///                 "min_max": [min, max (channel 0), min, max (channel 1), .. per column] } }
     /// ```
     ///
+    /// `curves` is [`LoudnessCurves`] with every value rounded to 0.01 (LU,
+    /// dB), enough for [`range_stats`] over any range (an integrated
+    /// loudness moves by at most 0.005 LU); the loudness report's own copy
+    /// of the short-term curve is left out, so that it is sent once. A
+    /// 60-minute file's summary is about 0.6 MB, nearly all of it the three
+    /// curves (36 000 points each).
+    ///
     /// Spectrum levels are rounded to 0.01 dB; `null` marks silence (levels
     /// at or below −150 dB, and loudness values that do not exist). The
     /// overview is [`PeakPyramid::columns_quantised`] over the whole file in
     /// `overview_columns` columns.
     pub fn summary_json(&self, overview_columns: usize) -> String {
-        let mut loudness = self.loudness.clone();
-        for v in loudness.short_term_curve.iter_mut().flatten() {
-            *v = centi(*v);
-        }
+        let loudness = LoudnessReport { short_term_curve: Vec::new(), ..self.loudness.clone() };
+        let round = |v: &[Option<f64>]| -> Vec<Option<f64>> { v.iter().map(|x| x.map(centi)).collect() };
+        let c = &self.curves;
+        let curves = LoudnessCurves {
+            momentary_lufs: round(&c.momentary_lufs),
+            short_term_lufs: round(&c.short_term_lufs),
+            true_peak_dbtp: round(&c.true_peak_dbtp),
+            ..c.clone()
+        };
         let db = |v: f32| centi(v as f64) as f32;
         let s = &self.spectrum;
         let spectrum = SpectrumSummary {
@@ -261,7 +289,7 @@ impl Analysis {
             scale: peaks::SCALE,
             min_max: self.peaks.columns_quantised(0, frames, overview_columns).into_iter().flatten().collect(),
         };
-        serde_json::to_string(&Summary { loudness, spectrum, overview }).expect("the summary serialises")
+        serde_json::to_string(&Summary { loudness, curves, spectrum, overview }).expect("the summary serialises")
     }
 }
 
@@ -391,8 +419,28 @@ mod tests {
         for key in ["integrated_lufs", "lra_lu", "true_peak_dbtp", "sample_peak_dbfs", "plr_db", "short_term_curve"] {
             assert!(!l[key].is_null(), "{key}");
         }
-        assert_eq!(l["short_term_curve"].as_array().unwrap().len(), 200);
+        assert_eq!(l["short_term_curve"].as_array().unwrap().len(), 0, "sent once, in curves");
         assert_eq!(l["integrated_lufs"].as_f64(), a.loudness.integrated_lufs);
+        // The curves, rounded to 0.01, and what the page reads them as.
+        let c = &v["curves"];
+        assert_eq!(c["interval_s"].as_f64(), Some(0.1));
+        assert_eq!(c["duration_s"].as_f64(), Some(20.0));
+        for key in ["momentary_lufs", "short_term_lufs", "true_peak_dbtp"] {
+            assert_eq!(c[key].as_array().unwrap().len(), 200, "{key}");
+        }
+        let m = c["momentary_lufs"][57].as_f64().unwrap();
+        assert_eq!(m, (a.curves.momentary_lufs[57].unwrap() * 100.0).round() / 100.0);
+        assert!(!c["true_peak_dbtp"].to_string().contains(".001"), "rounded");
+        #[derive(Deserialize)]
+        struct Page {
+            loudness: LoudnessReport,
+            curves: LoudnessCurves,
+        }
+        let page: Page = serde_json::from_str(&j).unwrap();
+        assert_eq!(page.loudness.integrated_lufs, a.loudness.integrated_lufs);
+        let whole = range_stats(&page.curves, 0.0, 20.0);
+        assert!((whole.integrated_lufs.unwrap() - a.loudness.integrated_lufs.unwrap()).abs() < 0.005);
+        assert_eq!(whole.true_peak_dbtp, a.loudness.true_peak_dbtp.map(centi));
         let s = &v["spectrum"];
         assert_eq!(s["bands_third_octave"].as_array().unwrap().len(), 31);
         assert_eq!(s["curve"].as_array().unwrap().len(), a.spectrum.curve.len());
@@ -402,8 +450,8 @@ mod tests {
         assert_eq!(o["min_max"].as_array().unwrap().len(), 1000 * 2 * 2);
         assert_eq!(o["scale"].as_f64(), Some(32767.0));
         assert!(v.get("peaks").is_none());
-        // 20 s: a few tens of kB, mostly the overview and the curve.
-        assert!(j.len() < 40_000, "{} bytes", j.len());
+        // 20 s: a few tens of kB, mostly the overview and the curves.
+        assert!(j.len() < 50_000, "{} bytes", j.len());
         // The overview is the pyramid's whole-file columns.
         let cols = a.peaks.columns(0, a.peaks.frames(), 1000);
         let first = o["min_max"][2].as_f64().unwrap() as f32 / 32767.0;
@@ -415,6 +463,16 @@ mod tests {
         // (serde_json reads f64 back to within an ulp or so, not always exactly.)
         let (x, y) = (back.loudness.integrated_lufs.unwrap(), a.loudness.integrated_lufs.unwrap());
         assert!((x - y).abs() < 1e-12);
+        let near = |x: &[Option<f64>], y: &[Option<f64>]| {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.zip(*q).map_or(p == q, |(p, q)| (p - q).abs() < 1e-12))
+        };
+        assert!(near(&back.curves.true_peak_dbtp, &a.curves.true_peak_dbtp));
+        assert!(near(&back.curves.momentary_lufs, &a.curves.momentary_lufs));
+        // An analysis saved before the curves existed still reads.
+        let mut old: serde_json::Value = serde_json::to_value(&a).unwrap();
+        old.as_object_mut().unwrap().remove("curves");
+        let old: Analysis = serde_json::from_value(old).unwrap();
+        assert_eq!(old.curves, LoudnessCurves::default());
     }
 
     /// The native speed on an hour of 48 kHz stereo: run with
@@ -461,8 +519,10 @@ mod tests {
         let t = feed(&mut |p| an.add(p));
         let a = an.finish();
         let all = done(t);
-        let mut meter = Meter::new(2, sr).unwrap();
+        let mut meter = Meter::new(2, sr).unwrap().with_true_peak_curve();
         let meter_t = done(feed(&mut |p| meter.add(p)));
+        let mut plain = Meter::new(2, sr).unwrap();
+        let plain_t = done(feed(&mut |p| plain.add(p)));
         let mut pk = PeakBuilder::new(2, 60 * minute);
         let t = feed(&mut |p| pk.add(p));
         let pyr = pk.finish();
@@ -471,14 +531,24 @@ mod tests {
         let t = feed(&mut |p| sp.add(p));
         let spec = sp.finish();
         let spec_t = done(t);
-        let j = a.summary_json(1000);
+        let j = a.summary_json(2048);
+        // A full-width waveform query of 2000 columns, as the page zooms.
+        let t = Instant::now();
+        let reps = 200;
+        for k in 0..reps {
+            std::hint::black_box(a.peaks.columns(k, a.peaks.frames(), 2000));
+        }
+        let query_ms = t.elapsed().as_secs_f64() * 1e3 / reps as f64;
         eprintln!(
-            "60 min 48 kHz stereo: Analyzer {all}: meter {meter_t}, pyramid {peaks_t}, spectrum {spec_t}; \
-             pyramid {:.2} MB; summary {} kB",
+            "60 min 48 kHz stereo: Analyzer {all}: meter {meter_t} (without the true-peak curve {plain_t}), \
+             pyramid {peaks_t}, spectrum {spec_t}; pyramid {:.2} MB; summary (2048 columns) {} kB; \
+             2000 columns across the file {query_ms:.3} ms",
             pyr.bytes() as f64 / 1e6,
             j.len() / 1000,
         );
+        assert!(j.len() < 700_000, "{} bytes", j.len());
         assert_eq!(a.loudness, meter.report());
+        assert_eq!(a.loudness, plain.report());
         assert_eq!(a.peaks, pyr);
         assert_eq!(a.spectrum, spec);
     }
