@@ -132,7 +132,9 @@ pub fn range_stats(curves: &LoudnessCurves, start_s: f64, end_s: f64) -> RangeSt
     let iv = curves.interval_s;
     let start_s = start_s.max(0.0);
     let end_s = end_s.min(curves.duration_s);
-    if !(iv > 0.0) || !(end_s > start_s) {
+    // (False for NaN too.)
+    let valid = iv > 0.0 && end_s > start_s;
+    if !valid {
         return RangeStats::default();
     }
     let (a, b) = (start_s / iv, end_s / iv);

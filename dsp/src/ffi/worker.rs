@@ -24,7 +24,29 @@
 //!   next bytes from the output buffer after every step; `lqs_export_finish`
 //!   leaves the file's last bytes there, and `lqs_export_report` the
 //!   report JSON. `lqs_export_cancel` drops the export; the file stays loaded.
+//! - Preview the master: `lqs_preview_start(host, settings_len, has_target,
+//!   lufs, ceiling)` starts the same job as `lqs_export_start` with the
+//!   master analysed as it is made and no file written (a separate call, so
+//!   that `lqs_export_start` keeps its arguments, and an export is not slowed
+//!   by an analysis it does not need). It is stepped, finished, reported and
+//!   cancelled with the `lqs_export_*` calls (a step leaves no bytes, the
+//!   finish no tail); one job runs at a time, so starting either drops the
+//!   other. Once it is finished, `lqs_master_summary(host, columns)` puts
+//!   the master's summary JSON (the shape of `lqs_summary`'s) in the output
+//!   buffer. The host keeps the last master's analysis until another
+//!   preview finishes or another file is loaded.
+//! - Waveform at any zoom: `lqs_peaks(host, which, start_frame, end_frame,
+//!   columns)`, `which` 0 for the loaded file (the mix) and 1 for the
+//!   master, puts `columns` columns of min/max over frames
+//!   `start_frame..end_frame` in the output buffer as raw little-endian
+//!   f32, column-major then channel then `[min, max]` (full scale ±1.0;
+//!   `columns × channels × 2` values, `lqs_out_len` = 4 × that), and
+//!   returns the channel count, or −1 when that analysis does not exist.
+//!   Copy the bytes out (`.slice()`) and view the copy as a `Float32Array`.
+//!   A query reads only the peak pyramid: 2000 columns across an hour take
+//!   a few microseconds natively.
 
+use crate::analysis::Analysis;
 use crate::job::{MasterReport, Progress};
 use crate::loudness::target::Target;
 use crate::session::export::Export;
@@ -43,6 +65,8 @@ pub struct Host {
     progress: Option<Progress>,
     /// The finished export's report JSON, until taken.
     report_json: String,
+    /// The last finished preview's analysis of the master.
+    master: Option<Analysis>,
     /// Bytes the worker writes.
     input: Vec<u8>,
     /// Bytes the worker reads.
@@ -118,6 +142,7 @@ pub unsafe extern "C" fn lqs_open_wav(h: *mut Host, head_len: u32, file_len: f64
     let h = &mut *h;
     h.export = None;
     h.session = None;
+    h.master = None;
     let head = h.input[..(head_len as usize).min(h.input.len())].to_vec();
     match Session::open_wav(head, file_len as u64) {
         Ok(WavOpen::Ready(s)) => {
@@ -174,6 +199,7 @@ pub unsafe extern "C" fn lqs_begin(h: *mut Host, channels: u32, frames: f64, sam
     let h = &mut *h;
     h.export = None;
     h.session = None;
+    h.master = None;
     match Session::begin(channels as usize, frames as usize, sample_rate as u32) {
         Ok(s) => {
             h.session = Some(s);
@@ -300,7 +326,31 @@ pub unsafe extern "C" fn lqs_summary(h: *mut Host, columns: u32) -> i32 {
 /// `h` must come from `lqs_create`.
 #[no_mangle]
 pub unsafe extern "C" fn lqs_export_start(h: *mut Host, settings_len: u32, has_target: u32, lufs: f64, ceiling_dbtp: f64) -> i32 {
-    let h = &mut *h;
+    start_job(&mut *h, settings_len, has_target, lufs, ceiling_dbtp, Export::start)
+}
+
+/// Starts a preview of the master: [`lqs_export_start`]'s job with the
+/// master analysed and no file written (step and finish it with the
+/// `lqs_export_*` calls; then [`lqs_master_summary`]). Returns 0, or −1 on
+/// error.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_preview_start(h: *mut Host, settings_len: u32, has_target: u32, lufs: f64, ceiling_dbtp: f64) -> i32 {
+    start_job(&mut *h, settings_len, has_target, lufs, ceiling_dbtp, Export::start_analysis_only)
+}
+
+/// Starts an export or a preview (`start`) with the settings JSON in the
+/// input buffer, dropping the one in progress.
+fn start_job(
+    h: &mut Host,
+    settings_len: u32,
+    has_target: u32,
+    lufs: f64,
+    ceiling_dbtp: f64,
+    start: fn(&Session, Settings, Option<Target>) -> Result<Export, crate::error::DspError>,
+) -> i32 {
     h.export = None;
     h.progress = None;
     let json = core::str::from_utf8(&h.input[..(settings_len as usize).min(h.input.len())]).unwrap_or("");
@@ -310,7 +360,7 @@ pub unsafe extern "C" fn lqs_export_start(h: *mut Host, settings_len: u32, has_t
     };
     let target = (has_target != 0).then_some(Target { lufs, ceiling_dbtp });
     let Some(s) = h.session.as_ref() else { return h.fail("no file is loaded") };
-    match Export::start(s, settings, target) {
+    match start(s, settings, target) {
         Ok(e) => {
             h.export = Some(e);
             0
@@ -372,10 +422,13 @@ pub unsafe extern "C" fn lqs_export_finish(h: *mut Host) -> i32 {
     let h = &mut *h;
     let Some(e) = h.export.take() else { return h.fail("no export is running") };
     match e.finish() {
-        Ok((tail, settings, report)) => {
-            h.report_json = serde_json::to_string(&ExportReport { settings: &settings, report: &report })
+        Ok(done) => {
+            h.report_json = serde_json::to_string(&ExportReport { settings: &done.settings, report: &done.report })
                 .unwrap_or_else(|_| "{}".into());
-            h.out = tail;
+            h.out = done.tail;
+            if done.analysis.is_some() {
+                h.master = done.analysis;
+            }
             0
         }
         Err(e) => h.fail(e),
@@ -400,4 +453,162 @@ pub unsafe extern "C" fn lqs_export_report(h: *mut Host) {
 pub unsafe extern "C" fn lqs_export_cancel(h: *mut Host) {
     (*h).export = None;
     (*h).progress = None;
+}
+
+/// Puts the summary JSON of the last previewed master in the output buffer
+/// (as [`lqs_summary`] does for the loaded file), with a waveform overview
+/// of `columns` columns. Returns 0, or −1 without one.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_master_summary(h: *mut Host, columns: u32) -> i32 {
+    let h = &mut *h;
+    let json = match h.master.as_ref() {
+        Some(a) => a.summary_json(columns as usize),
+        None => return h.fail("the master has not been previewed yet"),
+    };
+    h.out.clear();
+    h.out.extend_from_slice(json.as_bytes());
+    0
+}
+
+/// Puts the waveform of frames `start_frame..end_frame` in `columns`
+/// columns in the output buffer: [`crate::analysis::PeakPyramid::columns`]
+/// as raw little-endian f32, `[column][channel][min, max]` (see the module
+/// docs). `which` is 0 for the loaded file, 1 for the last previewed master.
+/// Returns the channel count, or −1 when that analysis does not exist.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_peaks(h: *mut Host, which: u32, start_frame: f64, end_frame: f64, columns: u32) -> i32 {
+    let h = &mut *h;
+    let analysis = match which {
+        0 => h.session.as_ref().and_then(Session::analysis),
+        1 => h.master.as_ref(),
+        _ => None,
+    };
+    let Some(a) = analysis else {
+        return h.fail(if which == 0 { "the file is not analysed yet" } else { "the master has not been previewed yet" });
+    };
+    // `as` saturates: NaN and negative frames read 0.
+    let (start, end) = (start_frame as usize, end_frame as usize);
+    let values = a.peaks.columns(start, end, columns as usize);
+    h.out.clear();
+    h.out.reserve(values.len() * 4);
+    for v in values {
+        h.out.extend_from_slice(&v.to_le_bytes());
+    }
+    a.peaks.channels() as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{range_stats, LoudnessCurves};
+
+    /// The output buffer's bytes.
+    unsafe fn out(h: *mut Host) -> Vec<u8> {
+        core::slice::from_raw_parts(lqs_out_ptr(h), lqs_out_len(h) as usize).to_vec()
+    }
+
+    /// The output buffer as JSON.
+    unsafe fn out_json(h: *mut Host) -> serde_json::Value {
+        serde_json::from_slice(&out(h)).unwrap()
+    }
+
+    /// Loads `audio` as a browser-decoded file and analyses it.
+    unsafe fn load(h: *mut Host, audio: &[Vec<f32>], sr: u32) {
+        let n = audio[0].len();
+        assert_eq!(lqs_begin(h, audio.len() as u32, n as f64, sr as f64), 0);
+        for (c, a) in audio.iter().enumerate() {
+            core::slice::from_raw_parts_mut(lqs_channel_ptr(h, c as u32), n).copy_from_slice(a);
+        }
+        lqs_commit(h, n as f64);
+        while lqs_analyze(h, 50_000) == 0 {}
+    }
+
+    /// Runs the job started on `h` to the end: the bytes it wrote.
+    unsafe fn run(h: *mut Host) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        loop {
+            let done = lqs_export_step(h, 20_000);
+            assert!(done >= 0);
+            bytes.extend(out(h));
+            if done == 1 {
+                break;
+            }
+        }
+        assert_eq!(lqs_export_finish(h), 0);
+        bytes.extend(out(h));
+        bytes
+    }
+
+    #[test]
+    fn preview_summaries_and_waveform_queries() {
+        let sr = 44_100;
+        let audio: Vec<Vec<f32>> = (0..2).map(|c| crate::test_signals::noise_bursts(sr as usize * 5, 0.25, 3 + c, 3.0)).collect();
+        let n = audio[0].len();
+        unsafe {
+            let h = lqs_create();
+            assert_eq!(lqs_peaks(h, 0, 0.0, n as f64, 10), -1, "nothing loaded");
+            load(h, &audio, sr);
+            let mix = (*h).session.as_ref().unwrap().analysis().unwrap().clone();
+
+            // The mix's waveform, in place of PeakPyramid::columns.
+            assert_eq!(lqs_peaks(h, 0, 1000.0, 90_000.0, 300), 2);
+            let b = out(h);
+            assert_eq!(b.len(), 300 * 2 * 2 * 4);
+            let got: Vec<f32> = b.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+            assert_eq!(got, mix.peaks.columns(1000, 90_000, 300));
+            assert_eq!(lqs_peaks(h, 0, -5.0, f64::NAN, 4), 2, "bad frames read nothing");
+            assert_eq!(lqs_peaks(h, 2, 0.0, n as f64, 4), -1);
+
+            // No master yet.
+            assert_eq!(lqs_master_summary(h, 100), -1);
+            assert!(String::from_utf8(out(h)).unwrap().contains("previewed"));
+            assert_eq!(lqs_peaks(h, 1, 0.0, n as f64, 100), -1);
+
+            // A preview: no bytes; then the master's summary and waveform.
+            let settings = br#"{"output": {"dither": false}}"#;
+            let len = settings.len() as u32;
+            core::slice::from_raw_parts_mut(lqs_in_buf(h, len), settings.len()).copy_from_slice(settings);
+            assert_eq!(lqs_preview_start(h, len, 1, -12.0, -1.0), 0);
+            assert!(run(h).is_empty(), "a preview writes no file");
+            lqs_export_report(h);
+            let report = out_json(h);
+            assert_eq!(lqs_master_summary(h, 100), 0);
+            let summary = out_json(h);
+            let master = (*h).master.clone().unwrap();
+            let output: crate::loudness::meter::LoudnessReport =
+                serde_json::from_value(report["report"]["output_loudness"].clone()).unwrap();
+            assert!((master.loudness.integrated_lufs.unwrap() - output.integrated_lufs.unwrap()).abs() < 1e-9);
+            assert_eq!(summary["overview"]["columns"], 100);
+            let curves: LoudnessCurves = serde_json::from_value(summary["curves"].clone()).unwrap();
+            let whole = range_stats(&curves, 0.0, 5.0).integrated_lufs.unwrap();
+            assert!((whole - output.integrated_lufs.unwrap()).abs() < 0.01, "{whole} vs {output:?}");
+            assert!((whole + 12.0).abs() < 0.5, "mastered to −12 LUFS: {whole}");
+            assert_eq!(lqs_peaks(h, 1, 0.0, n as f64, 64), 2);
+            let got: Vec<f32> = out(h).chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+            assert_eq!(got, master.peaks.columns(0, n, 64));
+            assert_ne!(got, mix.peaks.columns(0, n, 64), "the master is not the mix");
+
+            // The same settings exported: a file, and the preview's master
+            // still there (an export does not analyse).
+            core::slice::from_raw_parts_mut(lqs_in_buf(h, len), settings.len()).copy_from_slice(settings);
+            assert_eq!(lqs_export_start(h, len, 1, -12.0, -1.0), 0);
+            let file = run(h);
+            let decoded = crate::wav::read(&file).unwrap();
+            let mut m = crate::analysis::Analyzer::new(2, sr, n).unwrap();
+            m.add(&[&decoded.channels[0], &decoded.channels[1]]);
+            assert!((m.finish().loudness.integrated_lufs.unwrap() - whole).abs() < 0.01);
+            assert_eq!((*h).master.as_ref(), Some(&master));
+
+            // A new file drops the master.
+            load(h, &audio, sr);
+            assert_eq!(lqs_master_summary(h, 10), -1);
+            drop(Box::from_raw(h));
+        }
+    }
 }

@@ -16,7 +16,9 @@
 //!    [`Analyzer`] a piece at a time: the loudness report, the peak pyramid
 //!    and the long-term spectrum.
 //! 3. **Export.** [`export::Export`] masters the shared audio without
-//!    copying it and hands over the file's bytes a piece at a time.
+//!    copying it and hands over the file's bytes a piece at a time; it can
+//!    analyse the master on the way, and a preview does only that (the
+//!    master's waveform, curves and spectrum, without a file).
 
 pub mod export;
 pub mod pieces;
