@@ -9,7 +9,11 @@
 //! - **Loudness**: [`LoudnessReport`] from the full offline [`Meter`]
 //!   (integrated loudness, loudness range, true and sample peak, PLR, the
 //!   100 ms short-term curve), exactly what metering the whole file at once
-//!   reports, and what `MasterJob` reports for the same input.
+//!   reports, and what `MasterJob` reports for the same input; and
+//!   [`LoudnessCurves`], the loudness and true peak of every 100 ms, from
+//!   which momentary and short-term loudness at every 100 ms, and the
+//!   integrated loudness, loudness range and true peak of any range
+//!   ([`range_stats`]), are computed without the audio ([`range`]).
 //! - **Peaks**: a [`PeakPyramid`] of min/max envelopes, from which the page
 //!   draws the waveform at any zoom ([`peaks`]).
 //! - **Spectrum**: a [`LongTermSpectrum`] in 1/3-octave bands and a
@@ -24,10 +28,14 @@
 //! analysed, so a worker feeding tiny pieces pays no per-call overhead in
 //! `ebur128`, the FFT or the loops; large pieces go straight through. Nothing
 //! here starts a thread (the worker's wasm is single-threaded). The meter
-//! costs the most: natively, an hour of 48 kHz stereo takes 4.3 s, of which
-//! the meter 3.5 s, the spectrum 0.9 s and the pyramid 0.05 s (`cargo test
-//! -p lacquer-dsp --release --lib analysis::tests::timing -- --ignored
-//! --nocapture`, on a shared 2-core AMD EPYC VM).
+//! costs the most: natively, an hour of 48 kHz stereo takes 5.0 s, of which
+//! the meter 4.2 s (the true peak of every 100 ms adds 0.1 to 0.3 s of it:
+//! each tick's peak is found afresh), the spectrum 0.9 s and the pyramid
+//! 0.05 s. From the results, 2000 waveform columns across the hour take
+//! 0.04 ms and [`range_stats`] over the whole hour 7 ms (`cargo test -p
+//! lacquer-dsp --release --lib analysis::tests::timing -- --ignored
+//! --nocapture`, on a shared 2-core AMD EPYC VM, with another build
+//! running: figures vary by 20 %).
 //!
 //! ## References
 //! - ITU-R BS.1770-5; EBU R 128; EBU Tech 3341 and 3342 (see [`crate::loudness`]).
@@ -79,8 +87,8 @@ pub struct Analysis {
     pub peaks: PeakPyramid,
     /// The average spectrum and its band and curve summaries.
     pub spectrum: LongTermSpectrum,
-    /// Momentary and short-term loudness and true peak every 100 ms, for
-    /// statistics of any range ([`range_stats`]).
+    /// The loudness and true peak of every 100 ms: momentary and
+    /// short-term curves, and statistics of any range ([`range_stats`]).
     #[serde(default)]
     pub curves: LoudnessCurves,
 }
@@ -168,8 +176,7 @@ impl Analyzer {
         let curves = LoudnessCurves {
             interval_s: m.tick_frames() as f64 / loudness.sample_rate as f64,
             duration_s: loudness.duration_s,
-            momentary_lufs: m.momentary_curve().to_vec(),
-            short_term_lufs: m.short_term_curve().to_vec(),
+            tick_lufs: m.tick_curve().to_vec(),
             true_peak_dbtp: m.true_peak_curve().unwrap_or_default(),
         };
         Analysis { loudness, peaks: self.peaks.finish(), spectrum: self.spectrum.finish(), curves }
@@ -216,7 +223,7 @@ struct Overview {
 /// The whole of [`Analysis::summary_json`].
 #[derive(Serialize)]
 struct Summary {
-    /// The loudness report, its short-term curve left empty (it is in `curves`).
+    /// The loudness report, its short-term curve left empty (`curves` holds it).
     loudness: LoudnessReport,
     /// The 100 ms curves, rounded to 0.01.
     curves: LoudnessCurves,
@@ -230,10 +237,9 @@ impl Analysis {
     /// The JSON the page receives (small: no pyramid, no per-bin spectrum):
     ///
     /// ```text
-    /// { "loudness": { LoudnessReport's fields; short_term_curve empty: it is
-    ///                 curves.short_term_lufs },
-    ///   "curves": { "interval_s", "duration_s", "momentary_lufs": [..],
-    ///               "short_term_lufs": [..], "true_peak_dbtp": [..] },
+    /// { "loudness": { LoudnessReport's fields; short_term_curve: [] },
+    ///   "curves": { "interval_s", "duration_s", "tick_lufs": [lufs | null, ..],
+    ///               "true_peak_dbtp": [dbtp | null, ..] },
     ///   "spectrum": { "sample_rate", "fft_size", "bin_hz",
     ///                 "bands_third_octave": [ { "nominal_hz", "centre_hz", "lower_hz",
     ///                                           "upper_hz", "level_db", "channels_db" } ],
@@ -243,11 +249,14 @@ impl Analysis {
     /// ```
     ///
     /// `curves` is [`LoudnessCurves`] with every value rounded to 0.01 (LU,
-    /// dB), enough for [`range_stats`] over any range (an integrated
-    /// loudness moves by at most 0.005 LU); the loudness report's own copy
-    /// of the short-term curve is left out, so that it is sent once. A
-    /// 60-minute file's summary is about 0.6 MB, nearly all of it the three
-    /// curves (36 000 points each).
+    /// dB): read into that type, it gives the momentary and short-term
+    /// curves ([`LoudnessCurves::momentary_lufs`],
+    /// [`LoudnessCurves::short_term_lufs`]) and [`range_stats`] over any
+    /// range, each within 0.005 LU of the unrounded figure. The report's
+    /// own short-term curve is therefore left empty: the summary carries two
+    /// curves instead of three. A 60-minute file's summary is about 0.55 MB
+    /// (2048 overview columns), nearly all of it the two curves of 36 000
+    /// points.
     ///
     /// Spectrum levels are rounded to 0.01 dB; `null` marks silence (levels
     /// at or below −150 dB, and loudness values that do not exist). The
@@ -257,12 +266,8 @@ impl Analysis {
         let loudness = LoudnessReport { short_term_curve: Vec::new(), ..self.loudness.clone() };
         let round = |v: &[Option<f64>]| -> Vec<Option<f64>> { v.iter().map(|x| x.map(centi)).collect() };
         let c = &self.curves;
-        let curves = LoudnessCurves {
-            momentary_lufs: round(&c.momentary_lufs),
-            short_term_lufs: round(&c.short_term_lufs),
-            true_peak_dbtp: round(&c.true_peak_dbtp),
-            ..c.clone()
-        };
+        let curves =
+            LoudnessCurves { tick_lufs: round(&c.tick_lufs), true_peak_dbtp: round(&c.true_peak_dbtp), ..c.clone() };
         let db = |v: f32| centi(v as f64) as f32;
         let s = &self.spectrum;
         let spectrum = SpectrumSummary {
@@ -425,12 +430,12 @@ mod tests {
         let c = &v["curves"];
         assert_eq!(c["interval_s"].as_f64(), Some(0.1));
         assert_eq!(c["duration_s"].as_f64(), Some(20.0));
-        for key in ["momentary_lufs", "short_term_lufs", "true_peak_dbtp"] {
+        for key in ["tick_lufs", "true_peak_dbtp"] {
             assert_eq!(c[key].as_array().unwrap().len(), 200, "{key}");
+            assert!(c[key].as_array().unwrap().iter().all(|x| x.as_f64().unwrap() == centi(x.as_f64().unwrap())), "rounded");
         }
-        let m = c["momentary_lufs"][57].as_f64().unwrap();
-        assert_eq!(m, (a.curves.momentary_lufs[57].unwrap() * 100.0).round() / 100.0);
-        assert!(!c["true_peak_dbtp"].to_string().contains(".001"), "rounded");
+        let t = c["tick_lufs"][57].as_f64().unwrap();
+        assert_eq!(t, centi(a.curves.tick_lufs[57].unwrap()));
         #[derive(Deserialize)]
         struct Page {
             loudness: LoudnessReport,
@@ -441,6 +446,8 @@ mod tests {
         let whole = range_stats(&page.curves, 0.0, 20.0);
         assert!((whole.integrated_lufs.unwrap() - a.loudness.integrated_lufs.unwrap()).abs() < 0.005);
         assert_eq!(whole.true_peak_dbtp, a.loudness.true_peak_dbtp.map(centi));
+        let short = page.curves.short_term_lufs();
+        assert!(short.iter().zip(&a.loudness.short_term_curve).all(|(x, y)| (x.unwrap() - y.unwrap()).abs() < 0.005));
         let s = &v["spectrum"];
         assert_eq!(s["bands_third_octave"].as_array().unwrap().len(), 31);
         assert_eq!(s["curve"].as_array().unwrap().len(), a.spectrum.curve.len());
@@ -467,7 +474,7 @@ mod tests {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.zip(*q).map_or(p == q, |(p, q)| (p - q).abs() < 1e-12))
         };
         assert!(near(&back.curves.true_peak_dbtp, &a.curves.true_peak_dbtp));
-        assert!(near(&back.curves.momentary_lufs, &a.curves.momentary_lufs));
+        assert!(near(&back.curves.tick_lufs, &a.curves.tick_lufs));
         // An analysis saved before the curves existed still reads.
         let mut old: serde_json::Value = serde_json::to_value(&a).unwrap();
         old.as_object_mut().unwrap().remove("curves");
@@ -539,10 +546,22 @@ mod tests {
             std::hint::black_box(a.peaks.columns(k, a.peaks.frames(), 2000));
         }
         let query_ms = t.elapsed().as_secs_f64() * 1e3 / reps as f64;
+        // Statistics of the whole hour from the curves, and the two curves.
+        let t = Instant::now();
+        let whole = range_stats(&a.curves, 0.0, 3600.0);
+        let range_ms = t.elapsed().as_secs_f64() * 1e3;
+        let t = Instant::now();
+        let short = a.curves.short_term_lufs();
+        std::hint::black_box(a.curves.momentary_lufs());
+        let curves_ms = t.elapsed().as_secs_f64() * 1e3;
+        assert!((whole.integrated_lufs.unwrap() - a.loudness.integrated_lufs.unwrap()).abs() < 1e-6);
+        assert!((whole.lra_lu - a.loudness.lra_lu).abs() < 1e-6);
+        assert_eq!(short.len(), a.loudness.short_term_curve.len());
         eprintln!(
             "60 min 48 kHz stereo: Analyzer {all}: meter {meter_t} (without the true-peak curve {plain_t}), \
              pyramid {peaks_t}, spectrum {spec_t}; pyramid {:.2} MB; summary (2048 columns) {} kB; \
-             2000 columns across the file {query_ms:.3} ms",
+             2000 columns across the file {query_ms:.3} ms; range_stats over the hour {range_ms:.2} ms, \
+             momentary and short-term curves {curves_ms:.2} ms",
             pyr.bytes() as f64 / 1e6,
             j.len() / 1000,
         );

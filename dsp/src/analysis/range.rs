@@ -2,43 +2,47 @@
 //! alone: what the page shows for a selection without the audio.
 //!
 //! [`LoudnessCurves`] holds, for every 100 ms tick of the file, the
-//! momentary (400 ms) and short-term (3 s) loudness read at the tick's end
-//! and the tick's largest true peak ([`crate::loudness::meter::Meter`]
-//! records them). [`range_stats`] computes from them, for a time range:
+//! loudness of that tick alone and its largest true peak
+//! ([`crate::loudness::meter::Meter`] records them). Every BS.1770 reading
+//! is a mean of these tick energies: momentary loudness (400 ms) of four,
+//! short-term (3 s) of thirty ([`LoudnessCurves::momentary_lufs`],
+//! [`LoudnessCurves::short_term_lufs`]: the meter's own readings, to
+//! rounding), so the ticks are all a range needs, and half the size of the
+//! two curves. [`range_stats`] computes from them, for a time range:
 //!
-//! - **Integrated loudness** (ITU-R BS.1770-5 §2.6; EBU Tech 3341): the
-//!   gating blocks are the momentary values, 400 ms long with 75 % overlap,
-//!   whose window lies inside the range; blocks below the absolute gate
-//!   (−70 LUFS) are dropped, then those below the relative gate (10 LU under
-//!   the mean energy of the rest), and the loudness of the mean energy of
-//!   what remains is the result. Over the whole file these are exactly
+//! - **Integrated loudness** (ITU-R BS.1770-5; EBU Tech 3341): the gating
+//!   blocks are the momentary windows (400 ms long, 75 % overlap: one ends
+//!   at every tick) that lie inside the range; blocks below the absolute
+//!   gate (−70 LUFS) are dropped, then those below the relative gate (10 LU
+//!   under the mean energy of the rest), and the loudness of the mean energy
+//!   of what remains is the result. Over the whole file these are exactly
 //!   `ebur128`'s gating blocks (the first ends 400 ms in, then one every
-//!   100 ms), so the result is the report's to rounding (about 1e-10 LU: each
-//!   block's energy is summed from four 100 ms energies and goes through
-//!   LUFS and back). At rates that are not a multiple of 10 Hz (11 025 Hz)
-//!   the 100 ms energies are read over `rate / 10` frames rounded down while
-//!   the blocks step by `rate / 10` rounded to nearest, one frame apart.
-//! - **Loudness range** (EBU Tech 3342): short-term values whose 3 s window
-//!   lies inside the range, one every second from the range's start (the
-//!   first ends 3 s in), as `ebur128` takes them from a programme's start;
-//!   gated at −70 LUFS absolute and 20 LU under the mean energy of the
-//!   rest, then the spread between the 10th and 95th percentiles (indices
-//!   rounded as `ebur128` rounds them). Over the whole file this is the
-//!   report's loudness range to rounding, and over a range starting on a
-//!   tick edge what metering that stretch alone reports. (Taking all the
-//!   100 ms values instead would move the result as the 1 s grid does not,
-//!   by up to a few tenths of an LU on material with sudden level changes,
-//!   and part from the report's figure.)
+//!   100 ms), so the result is the report's to rounding (about 1e-10 LU: a
+//!   block's energy is summed from four tick energies, each through LUFS and
+//!   back). At rates that are not a multiple of 10 Hz (11 025 Hz) a tick's
+//!   energy is read over `rate / 10` frames rounded down while the ticks
+//!   step by `rate / 10` rounded to nearest: a frame apart.
+//! - **Loudness range** (EBU Tech 3342): short-term windows inside the
+//!   range, one every second from the range's start (the first ends 3 s
+//!   in), as `ebur128` takes them from a programme's start; gated at
+//!   −70 LUFS absolute and 20 LU under the mean energy of the rest, then the
+//!   spread between the 10th and 95th percentiles (indices rounded as
+//!   `ebur128` rounds them). Over the whole file this is the report's
+//!   loudness range to rounding, and over a range starting on a tick edge
+//!   what metering that stretch alone reports. (Taking a window every
+//!   100 ms instead would part from the report's figure by up to a few
+//!   tenths of an LU on material with sudden level changes.)
 //! - **True peak**: the largest tick value among the ticks that overlap the
 //!   range (so it never under-reads, and may include up to 100 ms either
-//!   side). The true-peak curve has one point more than the loudness curves
+//!   side). The true-peak curve has one point more than the loudness ticks
 //!   when the file ends partway through a tick.
 //! - **Highest momentary and short-term loudness**: the largest readings
 //!   taken at the ends of the ticks inside the range, as a meter playing the
-//!   range would show them (over the whole file, the report's maxima).
+//!   range shows them (windows reaching back before the range, or before
+//!   the file as silence); over the whole file, the report's maxima.
 //!
-//! Curves rounded to 0.01 LU (the page's summary) change an integrated
-//! loudness by at most 0.005 LU.
+//! Ticks rounded to 0.01 LU (the page's summary) move any of these readings
+//! by at most 0.005 LU.
 //!
 //! ## References
 //! - ITU-R BS.1770-5 (2023): gating of 400 ms blocks with 75 % overlap,
@@ -55,7 +59,7 @@ const MOMENTARY_TICKS: usize = 4;
 /// Short-term windows are this many ticks long (3 s).
 const SHORT_TERM_TICKS: usize = 30;
 
-/// Short-term values for the loudness range are taken this many ticks
+/// Short-term windows for the loudness range are taken this many ticks
 /// apart (1 s, as `ebur128` takes them).
 const LRA_STEP_TICKS: usize = 10;
 
@@ -74,18 +78,15 @@ const EDGE_TICKS: f64 = 1e-6;
 /// A file's loudness and true peak every 100 ms (see the module docs).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoudnessCurves {
-    /// Time between points (100 ms as `ebur128` counts it: `(rate + 5) / 10`
+    /// Length of a tick (100 ms as `ebur128` counts it: `(rate + 5) / 10`
     /// frames), s.
     pub interval_s: f64,
     /// Length of the file, s.
     pub duration_s: f64,
-    /// Momentary loudness (400 ms) at the end of every tick, LUFS; `None`
-    /// where the window holds silence. The first three windows reach back
-    /// before the file's start (read as silence).
-    pub momentary_lufs: Vec<Option<f64>>,
-    /// Short-term loudness (3 s) at the end of every tick, LUFS; `None`
-    /// where the window holds silence (the report's `short_term_curve`).
-    pub short_term_lufs: Vec<Option<f64>>,
+    /// Loudness of each tick alone (K-weighted, channel-weighted mean
+    /// square, BS.1770), LUFS; `None` for digital silence. Tick `k` covers
+    /// `k·interval_s .. (k + 1)·interval_s`; a partial last tick is left out.
+    pub tick_lufs: Vec<Option<f64>>,
     /// Largest true peak of every tick over all channels, dBTP (4×
     /// oversampled below 96 kHz); `None` for digital silence. A last point
     /// covers the frames after the last whole tick, if any.
@@ -119,15 +120,47 @@ fn loudness(e: f64) -> Option<f64> {
     (e > 0.0).then(|| -0.691 + 10.0 * libm::log10(e))
 }
 
+impl LoudnessCurves {
+    /// Each tick's energy (0 for silence).
+    fn energies(&self) -> Vec<f64> {
+        self.tick_lufs.iter().map(|&l| energy(l)).collect()
+    }
+
+    /// Momentary loudness (400 ms) read at the end of every tick, LUFS;
+    /// `None` where the window holds silence (the first three windows reach
+    /// back before the file, read as silence, as a meter reads them).
+    /// Allocates.
+    pub fn momentary_lufs(&self) -> Vec<Option<f64>> {
+        let e = self.energies();
+        (0..e.len()).map(|k| loudness(window_mean(&e, k, MOMENTARY_TICKS))).collect()
+    }
+
+    /// Short-term loudness (3 s) read at the end of every tick, LUFS (as
+    /// [`LoudnessCurves::momentary_lufs`]; the report's `short_term_curve`
+    /// to rounding). Allocates.
+    pub fn short_term_lufs(&self) -> Vec<Option<f64>> {
+        let e = self.energies();
+        (0..e.len()).map(|k| loudness(window_mean(&e, k, SHORT_TERM_TICKS))).collect()
+    }
+}
+
+/// Mean energy of the `len` ticks ending with tick `k` (ticks before the
+/// first read as silence). Summed afresh for every window: a running sum
+/// would carry a loud passage's rounding into the quiet one after it.
+fn window_mean(e: &[f64], k: usize, len: usize) -> f64 {
+    e[(k + 1).saturating_sub(len)..=k].iter().sum::<f64>() / len as f64
+}
+
 /// The largest of the values (`None` when there are none).
-fn max_of<'a>(v: impl Iterator<Item = &'a Option<f64>>) -> Option<f64> {
-    v.flatten().copied().reduce(f64::max)
+fn max_of(v: impl Iterator<Item = Option<f64>>) -> Option<f64> {
+    v.flatten().reduce(f64::max)
 }
 
 /// Integrated loudness, loudness range, true peak and the highest momentary
 /// and short-term readings of `start_s..end_s` (clamped to the file), from
-/// the curves alone (see the module docs for what each takes). Allocates a
-/// little (the short-term energies, for the percentiles).
+/// the curves alone (see the module docs for what each takes). Allocates
+/// (the tick energies of the range, and the loudness range's values); a
+/// whole hour takes about 7 ms natively.
 pub fn range_stats(curves: &LoudnessCurves, start_s: f64, end_s: f64) -> RangeStats {
     let iv = curves.interval_s;
     let start_s = start_s.max(0.0);
@@ -138,22 +171,24 @@ pub fn range_stats(curves: &LoudnessCurves, start_s: f64, end_s: f64) -> RangeSt
         return RangeStats::default();
     }
     let (a, b) = (start_s / iv, end_s / iv);
-    let ticks = curves.momentary_lufs.len().min(curves.short_term_lufs.len());
-    // Whole ticks inside the range: first..last_end (tick k spans k..k + 1).
-    let first = libm::ceil(a - EDGE_TICKS).max(0.0) as usize;
-    let last_end = (libm::floor(b + EDGE_TICKS).max(0.0) as usize).min(ticks);
-    let inside = first..last_end.max(first);
+    let ticks = curves.tick_lufs.len();
+    // Whole ticks inside the range: first..end (tick k spans k..k + 1).
+    let first = (libm::ceil(a - EDGE_TICKS).max(0.0) as usize).min(ticks);
+    let end = (libm::floor(b + EDGE_TICKS).max(0.0) as usize).clamp(first, ticks);
+    // Windows ending at those ticks reach back up to 29 ticks (before the
+    // file's start, they read silence there, as the meter does).
+    let from = first.saturating_sub(SHORT_TERM_TICKS - 1);
+    let e: Vec<f64> = curves.tick_lufs[from..end].iter().map(|&l| energy(l)).collect();
+    let mean = |k: usize, len: usize| window_mean(&e, k - from, len);
+    // Windows inside the range: those ending at tick k >= first + len − 1.
+    let inside = |len: usize| (first + len - 1)..end;
 
-    // Windows ending at tick k start at k + 1 − length: inside the range
-    // and the file from `first + length − 1` on.
-    let windows = |len: usize| (first + len - 1)..inside.end.max(first + len - 1);
-
-    let blocks: Vec<f64> = curves.momentary_lufs[windows(MOMENTARY_TICKS)].iter().map(|&m| energy(m)).collect();
-    let integrated_lufs = gated_mean(&blocks, RELATIVE_GATE_LU).and_then(|(_, mean)| loudness(mean));
-
-    let short: Vec<f64> =
-        curves.short_term_lufs[windows(SHORT_TERM_TICKS)].iter().step_by(LRA_STEP_TICKS).map(|&s| energy(s)).collect();
+    let blocks: Vec<f64> = inside(MOMENTARY_TICKS).map(|k| mean(k, MOMENTARY_TICKS)).collect();
+    let integrated_lufs = gated_mean(&blocks, RELATIVE_GATE_LU).and_then(loudness);
+    let short: Vec<f64> = inside(SHORT_TERM_TICKS).step_by(LRA_STEP_TICKS).map(|k| mean(k, SHORT_TERM_TICKS)).collect();
     let lra_lu = loudness_range(short);
+    let max_momentary_lufs = max_of((first..end).map(|k| loudness(mean(k, MOMENTARY_TICKS))));
+    let max_short_term_lufs = max_of((first..end).map(|k| loudness(mean(k, SHORT_TERM_TICKS))));
 
     // Ticks overlapping the range, for the peak.
     let tp = &curves.true_peak_dbtp;
@@ -163,17 +198,17 @@ pub fn range_stats(curves: &LoudnessCurves, start_s: f64, end_s: f64) -> RangeSt
     RangeStats {
         integrated_lufs,
         lra_lu,
-        true_peak_dbtp: max_of(tp[tp_from..tp_to].iter()),
-        max_short_term_lufs: max_of(curves.short_term_lufs[inside.clone()].iter()),
-        max_momentary_lufs: max_of(curves.momentary_lufs[inside].iter()),
+        true_peak_dbtp: max_of(tp[tp_from..tp_to].iter().copied()),
+        max_short_term_lufs,
+        max_momentary_lufs,
     }
 }
 
-/// The blocks that pass the absolute gate and then the relative gate
-/// `relative_lu` under the mean of those: how many, and their mean energy.
-/// `None` when none pass the absolute gate. As `ebur128` gates: a block
-/// passes a gate at or above its threshold.
-fn gated_mean(blocks: &[f64], relative_lu: f64) -> Option<(usize, f64)> {
+/// Mean energy of the blocks that pass the absolute gate and then the
+/// relative gate `relative_lu` under the mean of those; `None` when none
+/// pass the absolute gate. As `ebur128` gates: a block passes a gate at or
+/// above its threshold.
+fn gated_mean(blocks: &[f64], relative_lu: f64) -> Option<f64> {
     let absolute = energy(Some(ABSOLUTE_GATE_LUFS));
     let (n, sum) = blocks.iter().filter(|&&e| e >= absolute).fold((0usize, 0.0), |(n, s), &e| (n + 1, s + e));
     if n == 0 {
@@ -184,7 +219,7 @@ fn gated_mean(blocks: &[f64], relative_lu: f64) -> Option<(usize, f64)> {
         .iter()
         .filter(|&&e| e >= absolute && e >= relative)
         .fold((0usize, 0.0), |(n, s), &e| (n + 1, s + e));
-    Some((n, sum / n as f64))
+    Some(sum / n as f64)
 }
 
 /// EBU Tech 3342's loudness range of short-term energies, LU: gated at
@@ -262,21 +297,24 @@ mod tests {
             assert!((st.lra_lu - rep.lra_lu).abs() < 1e-6, "{sr}: LRA {} vs {}", st.lra_lu, rep.lra_lu);
             assert!(rep.lra_lu > 3.0, "{sr}: a programme with a range ({})", rep.lra_lu);
             assert_eq!(st.true_peak_dbtp, rep.true_peak_dbtp);
-            assert_eq!(st.max_momentary_lufs, rep.max_momentary_lufs);
-            assert_eq!(st.max_short_term_lufs, rep.max_short_term_lufs);
+            let near = |x: Option<f64>, y: Option<f64>| (x.unwrap() - y.unwrap()).abs() < 1e-9;
+            assert!(near(st.max_momentary_lufs, rep.max_momentary_lufs), "{sr}: {st:?}");
+            assert!(near(st.max_short_term_lufs, rep.max_short_term_lufs), "{sr}: {st:?}");
+            // The short-term readings are the report's curve.
+            let short = c.short_term_lufs();
+            assert_eq!(short.len(), rep.short_term_curve.len());
+            assert!(short.iter().zip(&rep.short_term_curve).all(|(&x, &y)| near(x, y)));
             // Past the ends is clamped.
             assert_eq!(range_stats(c, -5.0, secs + 5.0), st);
             // From curves rounded to 0.01 (as the summary sends them).
             let round = |v: &[Option<f64>]| v.iter().map(|x| x.map(|x| (x * 100.0).round() / 100.0)).collect();
-            let r = LoudnessCurves {
-                momentary_lufs: round(&c.momentary_lufs),
-                short_term_lufs: round(&c.short_term_lufs),
-                true_peak_dbtp: round(&c.true_peak_dbtp),
-                ..c.clone()
-            };
+            let r = LoudnessCurves { tick_lufs: round(&c.tick_lufs), true_peak_dbtp: round(&c.true_peak_dbtp), ..c.clone() };
             let rs = range_stats(&r, 0.0, r.duration_s);
             assert!((rs.integrated_lufs.unwrap() - want).abs() < 0.005, "{sr}: rounded {:?}", rs.integrated_lufs);
             assert!((rs.lra_lu - rep.lra_lu).abs() < 0.01, "{sr}: rounded LRA {}", rs.lra_lu);
+            assert!((rs.max_momentary_lufs.unwrap() - rep.max_momentary_lufs.unwrap()).abs() < 0.005);
+            let rounded = r.short_term_lufs();
+            assert!(rounded.iter().zip(&rep.short_term_curve).all(|(x, y)| (x.unwrap() - y.unwrap()).abs() < 0.005));
         }
     }
 
@@ -296,7 +334,8 @@ mod tests {
         x.extend_from_slice(&loud);
         let a = analyse(&[x.clone(), x.clone()], sr);
         let c = &a.curves;
-        assert_eq!(c.momentary_lufs.len(), 400);
+        assert_eq!(c.tick_lufs.len(), 400);
+        assert_eq!(c.momentary_lufs().len(), 400);
         let quiet = range_stats(c, 0.0, 20.0);
         let loud = range_stats(c, 20.0, 40.0);
         for (st, level) in [(quiet, -30.0), (loud, -20.0)] {

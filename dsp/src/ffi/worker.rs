@@ -43,8 +43,8 @@
 //!   `columns × channels × 2` values, `lqs_out_len` = 4 × that), and
 //!   returns the channel count, or −1 when that analysis does not exist.
 //!   Copy the bytes out (`.slice()`) and view the copy as a `Float32Array`.
-//!   A query reads only the peak pyramid: 2000 columns across an hour take
-//!   a few microseconds natively.
+//!   A query reads only the peak pyramid: 2000 columns across an hour of
+//!   48 kHz audio take about 0.04 ms natively.
 
 use crate::analysis::Analysis;
 use crate::job::{MasterReport, Progress};

@@ -3,7 +3,9 @@
 //! - [`Meter`]: the offline meter. Fed block by block, it gives momentary,
 //!   short-term and integrated loudness, loudness range (EBU Tech 3342), sample
 //!   and true peak, PLR, and records short-term loudness every 100 ms for the
-//!   loudness-over-time curve. [`Meter::report`] summarises it as a
+//!   loudness-over-time curve (and the loudness of each 100 ms, and on
+//!   request each 100 ms's true peak, for statistics of any range:
+//!   [`crate::analysis::range`]). [`Meter::report`] summarises it as a
 //!   [`LoudnessReport`]; [`analyze`] meters a whole file.
 //! - [`LiveMeter`]: the AudioWorklet meter: momentary, short-term and sample peak.
 //!   `new` allocates; `process` and `reset` never allocate, lock or panic.
@@ -440,8 +442,8 @@ pub struct Meter {
     frames: u64,
     /// Short-term loudness every 100 ms, LUFS.
     curve: Vec<Option<f64>>,
-    /// Momentary loudness every 100 ms, LUFS.
-    momentary_curve: Vec<Option<f64>>,
+    /// Loudness of each 100 ms tick alone, LUFS.
+    tick_curve: Vec<Option<f64>>,
     /// Largest true peak of every 100 ms, dBTP, when asked for
     /// ([`Meter::with_true_peak_curve`]).
     true_peak_curve: Option<Vec<Option<f64>>>,
@@ -513,7 +515,7 @@ impl Meter {
             until_tick: frames_per_tick,
             frames: 0,
             curve: Vec::new(),
-            momentary_curve: Vec::new(),
+            tick_curve: Vec::new(),
             true_peak_curve: None,
             max_momentary: None,
             max_short_term: None,
@@ -541,21 +543,19 @@ impl Meter {
     fn tick(&mut self) {
         // `loudness_window(100)` is the mean square of the last 100 ms (as
         // −0.691 + 10·log10 of it); turn it back into energy.
-        let e = match self.ebu.loudness_window(100) {
-            Ok(l) if l.is_finite() => libm::pow(10.0, (l + 0.691) / 10.0),
-            _ => 0.0,
-        };
+        let l = self.ebu.loudness_window(100).ok().filter(|l| l.is_finite());
+        let e = l.map_or(0.0, |l| libm::pow(10.0, (l + 0.691) / 10.0));
+        self.tick_curve.push(l);
         self.sub_energy[self.sub_pos] = e;
         self.sub_pos = (self.sub_pos + 1) % self.sub_energy.len();
         let n = self.sub_energy.len();
         let short: f64 = self.sub_energy.iter().sum::<f64>() / n as f64;
         let moment: f64 = (1..=4).map(|k| self.sub_energy[(self.sub_pos + n - k) % n]).sum::<f64>() / 4.0;
         let to_lufs = |e: f64| (e > 0.0).then(|| -0.691 + 10.0 * libm::log10(e));
-        let (st, mo) = (to_lufs(short), to_lufs(moment));
+        let st = to_lufs(short);
         self.curve.push(st);
-        self.momentary_curve.push(mo);
         self.max_short_term = max_opt(self.max_short_term, st);
-        self.max_momentary = max_opt(self.max_momentary, mo);
+        self.max_momentary = max_opt(self.max_momentary, to_lufs(moment));
         if let Some(c) = self.true_peak_curve.as_mut() {
             let tp = self.true_peaks.iter_mut().map(TruePeak::take_tick_peak).fold(0.0f64, f64::max);
             c.push(lin_to_db(tp));
@@ -582,13 +582,13 @@ impl Meter {
         &self.curve
     }
 
-    /// Momentary loudness (400 ms) at the end of every 100 ms tick, LUFS,
-    /// from the same 100 ms energies as the short-term curve (`None` where
-    /// the window holds silence). From the fourth tick on, each is the
-    /// energy of one of `ebur128`'s gating blocks (BS.1770: 400 ms, 75 %
-    /// overlap), which integrated loudness is gated from.
-    pub fn momentary_curve(&self) -> &[Option<f64>] {
-        &self.momentary_curve
+    /// The loudness of every 100 ms tick alone, LUFS (`None` for digital
+    /// silence): the energies the short-term (mean of 30) and momentary
+    /// (mean of 4) readings are made of. From the fourth tick on, the mean
+    /// of four is the energy of one of `ebur128`'s gating blocks (BS.1770:
+    /// 400 ms, 75 % overlap), which integrated loudness is gated from.
+    pub fn tick_curve(&self) -> &[Option<f64>] {
+        &self.tick_curve
     }
 
     /// The largest true peak of every 100 ms tick over all channels, dBTP
@@ -980,14 +980,18 @@ mod tests {
                     (Some(w), Some(g)) => assert!((w - g).abs() < 1e-9, "{sr} tick {k}: {w} vs {g}"),
                     (w, g) => assert_eq!(w, g, "{sr} tick {k}"),
                 }
-                match (m.momentary_lufs(), m.momentary_curve()[k]) {
+                // Momentary: the mean energy of the last four ticks.
+                let e = |j: usize| m.tick_curve()[j].map_or(0.0, |l| libm::pow(10.0, (l + 0.691) / 10.0));
+                let moment = (k.saturating_sub(3)..=k).map(e).sum::<f64>() / 4.0;
+                let got = (moment > 0.0).then(|| -0.691 + 10.0 * libm::log10(moment));
+                match (m.momentary_lufs(), got) {
                     (Some(w), Some(g)) => assert!((w - g).abs() < 1e-9, "{sr} tick {k}: {w} vs {g}"),
                     (w, g) => assert_eq!(w, g, "{sr} tick {k}"),
                 }
                 max_s = max_s.max(want.unwrap_or(f64::NEG_INFINITY));
                 max_m = max_m.max(m.momentary_lufs().unwrap_or(f64::NEG_INFINITY));
             }
-            assert_eq!(m.momentary_curve().len(), m.short_term_curve().len());
+            assert_eq!(m.tick_curve().len(), m.short_term_curve().len());
             assert!((m.max_short_term.unwrap() - max_s).abs() < 1e-9);
             assert!((m.max_momentary.unwrap() - max_m).abs() < 1e-9);
         }
