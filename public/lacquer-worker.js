@@ -285,35 +285,44 @@ async function removeOldExports() {
   } catch (_) { /* no origin-private file system: nothing to clean */ }
 }
 
-async function exportMaster(id, settingsJson, target) {
-  const t = startTask(id, 'export');
+// Runs the master job: `preview` analyses the master as it is made and
+// writes no file (the views draw the master as it will be exported);
+// otherwise the file is written a piece at a time.
+async function runMaster(id, settingsJson, target, preview) {
+  const t = startTask(id, preview ? 'preview' : 'export');
   const started = performance.now();
   const settingsLen = putBytes(utf8Encode.encode(settingsJson || '{}'));
-  check(wasm.lqs_export_start(host, settingsLen, target ? 1 : 0, target ? target.lufs : 0, target ? target.ceilingDbtp : 0));
-  const sink = await Sink.open(id);
+  const start = preview ? wasm.lqs_preview_start : wasm.lqs_export_start;
+  check(start(host, settingsLen, target ? 1 : 0, target ? target.lufs : 0, target ? target.ceilingDbtp : 0));
+  const sink = preview ? null : await Sink.open(id);
   try {
     let sliceStart = performance.now();
     for (;;) {
       guard(t);
       const done = check(wasm.lqs_export_step(host, EXPORT_BUDGET));
-      sink.write(outBytes());
+      if (sink) sink.write(outBytes());
       if (done) break;
       if (performance.now() - sliceStart > SLICE_MS) {
         const phase = utf8.decode(new Uint8Array(mem(), wasm.lqs_export_phase(host), wasm.lqs_export_phase_len(host)));
-        post({ type: 'progress', id, stage: 'export', fraction: wasm.lqs_export_fraction(host), phase });
+        post({ type: 'progress', id, stage: preview ? 'preview' : 'export', fraction: wasm.lqs_export_fraction(host), phase });
         await yieldNow();
         sliceStart = performance.now();
       }
     }
     check(wasm.lqs_export_finish(host));
-    sink.write(outBytes());
+    if (sink) sink.write(outBytes());
     wasm.lqs_export_report(host);
     const report = JSON.parse(outText());
-    const file = await sink.finish();
-    post({ type: 'exported', id, file, report, ms: performance.now() - started });
+    if (preview) {
+      check(wasm.lqs_master_summary(host, OVERVIEW_COLUMNS));
+      post({ type: 'master', id, summary: JSON.parse(outText()), report, ms: performance.now() - started });
+    } else {
+      const file = await sink.finish();
+      post({ type: 'exported', id, file, report, ms: performance.now() - started });
+    }
   } catch (e) {
     wasm.lqs_export_cancel(host);
-    await sink.abort();
+    if (sink) await sink.abort();
     throw e;
   } finally {
     if (task === t) task = null;
@@ -362,7 +371,8 @@ self.onmessage = (ev) => {
       case 'begin-decoded': run(m.id, async () => beginDecoded(m.id, m.channels, m.frames, m.rate)); break;
       case 'channel': run(m.id, async () => writeChannel(m.id, m.c, m.offset, m.data)); break;
       case 'end-decoded': run(m.id, () => endDecoded(m.id)); break;
-      case 'export': run(m.id, () => exportMaster(m.id, m.settingsJson, m.target)); break;
+      case 'export': run(m.id, () => runMaster(m.id, m.settingsJson, m.target, false)); break;
+      case 'preview': run(m.id, () => runMaster(m.id, m.settingsJson, m.target, true)); break;
       case 'peaks': run(m.id, async () => peaks(m.id, m.start, m.end, m.columns)); break;
       default: break;
     }

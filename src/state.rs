@@ -49,14 +49,33 @@ pub struct LiveMeters {
 /// summary; the audio stays in the worker).
 #[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
 pub struct Analysis {
-    /// Loudness: integrated, LRA, true peak, the 100 ms curves.
+    /// Loudness: integrated, LRA, true peak.
     pub loudness: lacquer_dsp::loudness::meter::LoudnessReport,
+    /// The loudness and true peak of every 100 ms, from which any range's
+    /// figures and the curves below are computed.
+    #[serde(default)]
+    pub curves: lacquer_dsp::analysis::range::LoudnessCurves,
+    /// Momentary loudness (400 ms) every 100 ms, LUFS (from `curves`).
+    #[serde(skip)]
+    pub momentary: Vec<Option<f64>>,
+    /// Short-term loudness (3 s) every 100 ms, LUFS (from `curves`).
+    #[serde(skip)]
+    pub short_term: Vec<Option<f64>>,
     /// The long-term spectrum.
     #[serde(default)]
     pub spectrum: SpectrumSummary,
     /// The waveform of the whole track, at a fixed number of columns.
     #[serde(default)]
     pub overview: Overview,
+}
+
+impl Analysis {
+    /// Fills in the momentary and short-term curves from the 100 ms ticks.
+    pub fn with_curves(mut self) -> Self {
+        self.momentary = self.curves.momentary_lufs();
+        self.short_term = self.curves.short_term_lufs();
+        self
+    }
 }
 
 /// The long-term spectrum's summary.

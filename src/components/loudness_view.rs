@@ -1,8 +1,10 @@
-//! Loudness over time: the short-term (3 s) loudness of the mix and the
-//! master every 100 ms, on the waveform's time axis (they zoom and scroll
-//! together), with the target as a line and a crosshair that reads every
-//! curve at the pointer. The curves are the dsp meter's, so they carry the
-//! same numbers as the report.
+//! Loudness over time: the short-term (3 s) and momentary (400 ms) loudness
+//! of the mix and the master every 100 ms, on the waveform's time axis (they
+//! zoom and scroll together), with the target as a line, red marks where the
+//! master's true peak goes over the ceiling, and a crosshair that reads
+//! every curve at the pointer. The curves are the dsp meter's, so they carry
+//! the same numbers as the report. Each point shows over the last 100 ms of
+//! its window: a change in the audio at time t shows at t.
 
 use super::canvas::{self, span, t_of, x_of};
 use crate::app::use_state;
@@ -69,7 +71,8 @@ pub fn LoudnessView() -> impl IntoView {
     let pointer = RwSignal::new(None::<f64>);
     let resized = RwSignal::new(0u32);
     let _ = window_event_listener(leptos::ev::resize, move |_| resized.update(|n| *n += 1));
-    let target_lufs = lacquer_dsp::loudness::target::Target::default().lufs;
+    let target = lacquer_dsp::loudness::target::Target::default();
+    let (target_lufs, ceiling_dbtp) = (target.lufs, target.ceiling_dbtp);
 
     Effect::new(move |_| {
         resized.track();
@@ -92,14 +95,31 @@ pub fn LoudnessView() -> impl IntoView {
         s.ctx.set_fill_style_str("rgba(95,211,141,0.8)");
         s.ctx.fill_rect(0.0, y, s.w, 1.0);
         let _ = s.ctx.fill_text(&format!("target {target_lufs:.0} LUFS"), s.w - 110.0, y - 4.0);
-        state.analysis.with(|a| {
-            if let Some(a) = a {
-                draw_curve(&s, &a.loudness.short_term_curve, a.loudness.curve_interval_s, v, "#9aa3ad", 1.5);
-            }
-        });
+        for (track, st, m) in [
+            (state.analysis, "#9aa3ad", "rgba(154,163,173,0.45)"),
+            (state.master_analysis, "#ff8a3d", "rgba(255,138,61,0.45)"),
+        ] {
+            track.with(|a| {
+                if let Some(a) = a {
+                    let iv = a.curves.interval_s;
+                    draw_curve(&s, &a.momentary, iv, v, m, 1.0);
+                    draw_curve(&s, &a.short_term, iv, v, st, 1.75);
+                }
+            });
+        }
+        // Where the master's true peak goes over the ceiling.
         state.master_analysis.with(|a| {
-            if let Some(a) = a {
-                draw_curve(&s, &a.loudness.short_term_curve, a.loudness.curve_interval_s, v, "#ff8a3d", 1.5);
+            let Some(a) = a else { return };
+            let c = &a.curves;
+            s.ctx.set_fill_style_str("#ff5c5c");
+            for (k, tp) in c.true_peak_dbtp.iter().enumerate() {
+                if tp.is_some_and(|tp| tp > ceiling_dbtp) {
+                    let x0 = x_of(k as f64 * c.interval_s, v, s.w);
+                    let x1 = x_of((k + 1) as f64 * c.interval_s, v, s.w);
+                    if x1 >= 0.0 && x0 <= s.w {
+                        s.ctx.fill_rect(x0, 0.0, (x1 - x0).max(2.0), 5.0);
+                    }
+                }
             }
         });
         let x = x_of(state.position_s.get(), v, s.w);
@@ -118,17 +138,25 @@ pub fn LoudnessView() -> impl IntoView {
         let x = (ev.client_x() as f64 - rect.left()).clamp(0.0, rect.width());
         pointer.set(Some(t_of(x, span(state.view.get_untracked(), duration()), rect.width())));
     };
+    // Every curve at the pointer.
+    let read = move |track: RwSignal<Option<crate::state::Analysis>>, momentary: bool| {
+        let t = pointer.get()?;
+        track.with(|a| {
+            let a = a.as_ref()?;
+            at(if momentary { &a.momentary } else { &a.short_term }, a.curves.interval_s, t)
+        })
+    };
+    let attr = move |track, momentary| move || read(track, momentary).map_or(String::new(), |v| format!("{v:.2}"));
     let readout = move || {
         let t = pointer.get()?;
-        let read = |a: &Option<crate::state::Analysis>| {
-            a.as_ref().and_then(|a| at(&a.loudness.short_term_curve, a.loudness.curve_interval_s, t))
-        };
         let f = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.1}"));
         Some(format!(
-            "{} · mix {} · master {} LUFS short-term",
+            "{} · mix {} S / {} M · master {} S / {} M LUFS",
             super::fmt_time(t),
-            f(state.analysis.with(read)),
-            f(state.master_analysis.with(read))
+            f(read(state.analysis, false)),
+            f(read(state.analysis, true)),
+            f(read(state.master_analysis, false)),
+            f(read(state.master_analysis, true)),
         ))
     };
 
@@ -136,8 +164,13 @@ pub fn LoudnessView() -> impl IntoView {
         <div class="card loudness-view" data-testid="loudness-view">
             <div class="view-head">
                 <h2>"Loudness over time"</h2>
-                <span class="legend"><i class="swatch mix"></i>"Mix"<i class="swatch master"></i>"Master"</span>
-                <span class="readout" data-testid="loudness-readout" aria-live="polite">{readout}</span>
+                <span class="legend"><i class="swatch mix"></i>"Mix"<i class="swatch master"></i>"Master"
+                    " · bold short-term, thin momentary"</span>
+                <span class="readout" data-testid="loudness-readout"
+                    data-t=move || pointer.get().map_or(String::new(), |t| format!("{t:.4}"))
+                    data-mix-st=attr(state.analysis, false) data-mix-m=attr(state.analysis, true)
+                    data-master-st=attr(state.master_analysis, false) data-master-m=attr(state.master_analysis, true)>
+                    {readout}</span>
             </div>
             <canvas
                 node_ref=canvas_ref

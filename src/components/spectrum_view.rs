@@ -127,7 +127,7 @@ pub fn SpectrumView() -> impl IntoView {
                 let (f, o) = (*freqs.get(i)? as f64, *sp.output.get(i)?);
                 let inp = sp.input.get(i).copied().unwrap_or(f32::NEG_INFINITY);
                 let label = if hover_hz.get().is_some() { "" } else { "Peak " };
-                Some((f, format!("{label}{} · in {inp:.1} dB · out {o:.1} dB", fmt_hz(f))))
+                Some((f, inp, o, format!("{label}{} · in {inp:.1} dB · out {o:.1} dB", fmt_hz(f))))
             })
         })
     };
@@ -141,8 +141,10 @@ pub fn SpectrumView() -> impl IntoView {
                 <h2>"Spectrum"</h2>
                 <span class="legend"><i class="swatch mix"></i>"In"<i class="swatch master"></i>"Out"</span>
                 <span class="readout" data-testid="spectrum-readout"
-                    data-hz=move || readout().map_or(String::new(), |r| format!("{:.1}", r.0))>
-                    {move || readout().map(|r| r.1)}</span>
+                    data-hz=move || readout().map_or(String::new(), |r| format!("{:.1}", r.0))
+                    data-in-db=move || readout().map_or(String::new(), |r| format!("{:.2}", r.1))
+                    data-out-db=move || readout().map_or(String::new(), |r| format!("{:.2}", r.2))>
+                    {move || readout().map(|r| r.3)}</span>
             </div>
             <canvas node_ref=canvas_ref class="spectrum-canvas" data-testid="spectrum-canvas" role="img"
                 aria-label="Live spectrum of the chain's input and output, 20 Hz to 20 kHz"

@@ -210,7 +210,10 @@ pub fn Waveform() -> impl IntoView {
     };
 
     view! {
-        <div class="card waveform" data-testid="waveform">
+        <div class="card waveform" data-testid="waveform"
+            data-start=move || format!("{:.6}", span(state.view.get(), duration()).0)
+            data-end=move || format!("{:.6}", span(state.view.get(), duration()).1)
+            data-master=move || state.master_analysis.with(Option::is_some).to_string()>
             <div class="view-head">
                 <h2>"Waveform"</h2>
                 <span class="legend"><i class="swatch mix"></i>"Mix"<i class="swatch master"></i>"Master"</span>

@@ -99,6 +99,8 @@ struct Inner {
     restarts: u32,
     /// The latest waveform query (older answers are dropped).
     peaks_id: u32,
+    /// The latest preview of the master.
+    preview_id: u32,
 }
 
 /// Handle to the engine; cheap to clone.
@@ -274,10 +276,19 @@ impl Engine {
             Event::Analysis { id, summary } => {
                 if self.is_current(id) {
                     match serde_wasm_bindgen::from_value::<Analysis>(summary) {
-                        Ok(a) => st.analysis.set(Some(a)),
+                        Ok(a) => st.analysis.set(Some(a.with_curves())),
                         Err(e) => st.error.set(Some(format!("The analysis could not be read: {e}"))),
                     }
                     st.work.set(None);
+                    self.preview_master();
+                }
+            }
+            Event::Master { id, summary } => {
+                if self.inner.borrow().preview_id == id {
+                    match serde_wasm_bindgen::from_value::<Analysis>(summary) {
+                        Ok(a) => st.master_analysis.set(Some(a.with_curves())),
+                        Err(e) => st.error.set(Some(format!("The master's analysis could not be read: {e}"))),
+                    }
                 }
             }
             Event::Decode { id } => self.decode_here(id),
@@ -547,6 +558,16 @@ impl Engine {
         }
     }
 
+    /// Renders the master in the worker, without a file, so the views draw
+    /// it as it will be exported (the worker drops it for any other job).
+    fn preview_master(&self) {
+        let id = self.next_id();
+        self.inner.borrow_mut().preview_id = id;
+        self.state.master_analysis.set(None);
+        let (settings, target) = master_request();
+        self.with_worker(|w| w.send("preview", id, &[("settingsJson", settings.into()), ("target", target.into())], &[]));
+    }
+
     /// Masters the loaded file to Spotify Normal and downloads it.
     pub fn export_wav(&self) {
         let st = self.state;
@@ -558,11 +579,7 @@ impl Engine {
         let file_name = master_file_name(&src.file.name());
         self.inner.borrow_mut().export = Some(Running { id, file_name });
         st.export.set(ExportState::Running { fraction: 0.0, phase: "starting".into() });
-        let t = Target::default();
-        let target = Object::new();
-        let _ = Reflect::set(&target, &"lufs".into(), &t.lufs.into());
-        let _ = Reflect::set(&target, &"ceilingDbtp".into(), &t.ceiling_dbtp.into());
-        let settings = Settings::default().to_json();
+        let (settings, target) = master_request();
         self.with_worker(|w| w.send("export", id, &[("settingsJson", settings.into()), ("target", target.into())], &[]));
     }
 
@@ -605,6 +622,16 @@ impl Engine {
         );
         st.export.set(ExportState::Done { file_name: run.file_name, summary, report: Box::new(report) });
     }
+}
+
+/// The settings JSON and target of the master (today: the defaults, to
+/// Spotify Normal).
+fn master_request() -> (String, Object) {
+    let t = Target::default();
+    let target = Object::new();
+    let _ = Reflect::set(&target, &"lufs".into(), &t.lufs.into());
+    let _ = Reflect::set(&target, &"ceilingDbtp".into(), &t.ceiling_dbtp.into());
+    (Settings::default().to_json(), target)
 }
 
 /// True when the extension names an audio format the browser may decode even
