@@ -16,7 +16,7 @@
 //   Back to the page, at about 30 Hz: meters and the playhead position.
 
 const MAX_BLOCK = 128;
-const METERS = 9;
+const METERS = 12;
 const CHUNK_FRAMES = 16384;     // frames asked for at a time
 const AHEAD_S = 3;              // seconds kept queued ahead of the playhead
 
@@ -58,6 +58,8 @@ class LacquerProcessor extends AudioWorkletProcessor {
     this.holdR = 0;
     this.holdIn = 0;
     this.holdGr = 0;
+    this.holdTpL = 0;
+    this.holdTpR = 0;
     this.meterChannels = 2;
     // Transport.
     this.sid = -1;            // id of the loaded source
@@ -121,6 +123,7 @@ class LacquerProcessor extends AudioWorkletProcessor {
         this.jump(0);
         this.setMeterChannels(msg.channels);
         this.exports.lq_reset(this.engine);
+        this.exports.lq_reset_integrated(this.engine);
         this.report();
         break;
       case 'play':
@@ -153,6 +156,7 @@ class LacquerProcessor extends AudioWorkletProcessor {
         break;
       case 'spectrum-reset-peaks': this.exports.lq_spectrum_reset_peaks(this.engine); break;
       case 'reset': this.exports.lq_reset(this.engine); break;
+      case 'reset-integrated': this.exports.lq_reset_integrated(this.engine); break;
       default: break;
     }
   }
@@ -306,6 +310,8 @@ class LacquerProcessor extends AudioWorkletProcessor {
     this.holdR = Math.max(this.holdR, m[1]);
     this.holdGr = Math.max(this.holdGr, m[3]);
     this.holdIn = Math.max(this.holdIn, m[6]);
+    this.holdTpL = Math.max(this.holdTpL, m[9]);
+    this.holdTpR = Math.max(this.holdTpR, m[10]);
     if (++this.quanta % this.meterEvery === 0) this.report();
     return true;
   }
@@ -319,11 +325,12 @@ class LacquerProcessor extends AudioWorkletProcessor {
       type: 'meters',
       peakL: this.holdL, peakR: this.holdR, compGrDb: m[2], limiterGrDb: this.holdGr,
       correlation: m[4], frames: m[5], inPeak: this.holdIn,
-      momentaryLufs: lufs(m[7]), shortTermLufs: lufs(m[8]),
+      momentaryLufs: lufs(m[7]), shortTermLufs: lufs(m[8]), integratedLufs: lufs(m[11]),
+      truePeakL: this.holdTpL, truePeakR: this.holdTpR,
       sid: this.sid, position: this.pendingSeek >= 0 ? this.pendingSeek : this.pos,
       playing: this.playing && !this.stopping, seq: this.seq,
     });
-    this.holdL = this.holdR = this.holdGr = this.holdIn = 0;
+    this.holdL = this.holdR = this.holdGr = this.holdIn = this.holdTpL = this.holdTpR = 0;
     this.sendSpectrum();
   }
 

@@ -43,6 +43,11 @@ pub struct LiveMeters {
     pub momentary_lufs: Option<f32>,
     /// Short-term loudness (3 s) of the chain's output, LUFS; `None` for silence.
     pub short_term_lufs: Option<f32>,
+    /// Integrated loudness of the output since play started (or the last
+    /// reset), LUFS; `None` before anything was measured.
+    pub integrated_lufs: Option<f32>,
+    /// Output true peak per channel (4× oversampled), linear, over the last meter period.
+    pub true_peak: [f32; 2],
 }
 
 /// What the worker measured of a whole track, the mix or the master (its

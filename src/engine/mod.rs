@@ -526,6 +526,13 @@ impl Engine {
         }
     }
 
+    /// Restarts the live integrated loudness.
+    pub fn reset_integrated(&self) {
+        if let Some(p) = &self.inner.borrow().playback {
+            p.reset_integrated();
+        }
+    }
+
     /// Clears the live spectrum's peak-hold lines.
     pub fn reset_spectrum_peaks(&self) {
         if let Some(p) = &self.inner.borrow().playback {

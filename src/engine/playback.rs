@@ -158,6 +158,11 @@ impl Playback {
         self.send("spectrum-settings", &[("slope", slope_db_per_oct.into()), ("smoothing", smoothing_n.into())]);
     }
 
+    /// Restarts the integrated loudness meter.
+    pub(crate) fn reset_integrated(&self) {
+        self.send("reset-integrated", &[]);
+    }
+
     /// Clears the spectrum's peak-hold lines.
     pub(crate) fn reset_spectrum_peaks(&self) {
         self.send("spectrum-reset-peaks", &[]);
@@ -196,6 +201,8 @@ fn on_worklet_message(state: AppState, rate: u32, seq: u32, data: JsValue) {
                 frames: get("frames").unwrap_or(0.0),
                 momentary_lufs: get("momentaryLufs").map(|v| v as f32),
                 short_term_lufs: get("shortTermLufs").map(|v| v as f32),
+                integrated_lufs: get("integratedLufs").map(|v| v as f32),
+                true_peak: [get("truePeakL").unwrap_or(0.0) as f32, get("truePeakR").unwrap_or(0.0) as f32],
             });
             if get("seq").is_some_and(|s| (s as u32) < seq) {
                 return;
