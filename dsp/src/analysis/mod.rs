@@ -173,12 +173,12 @@ impl Analyzer {
         }
         let m = &self.meter;
         let loudness = m.report();
-        let curves = LoudnessCurves {
-            interval_s: m.tick_frames() as f64 / loudness.sample_rate as f64,
-            duration_s: loudness.duration_s,
-            tick_lufs: m.tick_curve().to_vec(),
-            true_peak_dbtp: m.true_peak_curve().unwrap_or_default(),
-        };
+        let curves = LoudnessCurves::from_ticks(
+            m.tick_frames() as f64 / loudness.sample_rate as f64,
+            loudness.duration_s,
+            m.tick_curve().to_vec(),
+            m.true_peak_curve().unwrap_or_default(),
+        );
         Analysis { loudness, peaks: self.peaks.finish(), spectrum: self.spectrum.finish(), curves }
     }
 }
@@ -249,10 +249,11 @@ impl Analysis {
     /// ```
     ///
     /// `curves` is [`LoudnessCurves`] with every value rounded to 0.01 (LU,
-    /// dB): read into that type, it gives the momentary and short-term
-    /// curves ([`LoudnessCurves::momentary_lufs`],
-    /// [`LoudnessCurves::short_term_lufs`]) and [`range_stats`] over any
-    /// range, each within 0.005 LU of the unrounded figure. The report's
+    /// dB), serialised as its ticks: read into that type, it derives the
+    /// momentary and short-term curves again
+    /// ([`LoudnessCurves::momentary_lufs`],
+    /// [`LoudnessCurves::short_term_lufs`]), and gives [`range_stats`] over
+    /// any range, each within 0.005 LU of the unrounded figure. The report's
     /// own short-term curve is therefore left empty: the summary carries two
     /// curves instead of three. A 60-minute file's summary is about 0.55 MB
     /// (2048 overview columns), nearly all of it the two curves of 36 000
@@ -264,10 +265,7 @@ impl Analysis {
     /// `overview_columns` columns.
     pub fn summary_json(&self, overview_columns: usize) -> String {
         let loudness = LoudnessReport { short_term_curve: Vec::new(), ..self.loudness.clone() };
-        let round = |v: &[Option<f64>]| -> Vec<Option<f64>> { v.iter().map(|x| x.map(centi)).collect() };
-        let c = &self.curves;
-        let curves =
-            LoudnessCurves { tick_lufs: round(&c.tick_lufs), true_peak_dbtp: round(&c.true_peak_dbtp), ..c.clone() };
+        let curves = self.curves.rounded();
         let db = |v: f32| centi(v as f64) as f32;
         let s = &self.spectrum;
         let spectrum = SpectrumSummary {
@@ -446,7 +444,7 @@ mod tests {
         let whole = range_stats(&page.curves, 0.0, 20.0);
         assert!((whole.integrated_lufs.unwrap() - a.loudness.integrated_lufs.unwrap()).abs() < 0.005);
         assert_eq!(whole.true_peak_dbtp, a.loudness.true_peak_dbtp.map(centi));
-        let short = page.curves.short_term_lufs();
+        let short = &page.curves.short_term_lufs;
         assert!(short.iter().zip(&a.loudness.short_term_curve).all(|(x, y)| (x.unwrap() - y.unwrap()).abs() < 0.005));
         let s = &v["spectrum"];
         assert_eq!(s["bands_third_octave"].as_array().unwrap().len(), 31);
@@ -551,9 +549,10 @@ mod tests {
         let whole = range_stats(&a.curves, 0.0, 3600.0);
         let range_ms = t.elapsed().as_secs_f64() * 1e3;
         let t = Instant::now();
-        let short = a.curves.short_term_lufs();
-        std::hint::black_box(a.curves.momentary_lufs());
+        let c = &a.curves;
+        let derived = LoudnessCurves::from_ticks(c.interval_s, c.duration_s, c.tick_lufs.clone(), c.true_peak_dbtp.clone());
         let curves_ms = t.elapsed().as_secs_f64() * 1e3;
+        let short = derived.short_term_lufs;
         assert!((whole.integrated_lufs.unwrap() - a.loudness.integrated_lufs.unwrap()).abs() < 1e-6);
         assert!((whole.lra_lu - a.loudness.lra_lu).abs() < 1e-6);
         assert_eq!(short.len(), a.loudness.short_term_curve.len());

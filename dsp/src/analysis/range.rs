@@ -5,10 +5,11 @@
 //! loudness of that tick alone and its largest true peak
 //! ([`crate::loudness::meter::Meter`] records them). Every BS.1770 reading
 //! is a mean of these tick energies: momentary loudness (400 ms) of four,
-//! short-term (3 s) of thirty ([`LoudnessCurves::momentary_lufs`],
-//! [`LoudnessCurves::short_term_lufs`]: the meter's own readings, to
-//! rounding), so the ticks are all a range needs, and half the size of the
-//! two curves. [`range_stats`] computes from them, for a time range:
+//! short-term (3 s) of thirty, the meter's own readings to rounding. So
+//! the ticks are all that is stored or sent (half the size of the two
+//! curves); the momentary and short-term curves are derived from them
+//! ([`LoudnessCurves::from_ticks`], and on deserialising).
+//! [`range_stats`] computes, for a time range:
 //!
 //! - **Integrated loudness** (ITU-R BS.1770-5; EBU Tech 3341): the gating
 //!   blocks are the momentary windows (400 ms long, 75 % overlap: one ends
@@ -76,7 +77,11 @@ const LRA_RELATIVE_GATE_LU: f64 = -20.0;
 const EDGE_TICKS: f64 = 1e-6;
 
 /// A file's loudness and true peak every 100 ms (see the module docs).
+/// Serialises as its ticks alone: `{ "interval_s", "duration_s",
+/// "tick_lufs", "true_peak_dbtp" }`; the momentary and short-term curves
+/// are derived again when it is read.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "Ticks", into = "Ticks")]
 pub struct LoudnessCurves {
     /// Length of a tick (100 ms as `ebur128` counts it: `(rate + 5) / 10`
     /// frames), s.
@@ -87,6 +92,15 @@ pub struct LoudnessCurves {
     /// square, BS.1770), LUFS; `None` for digital silence. Tick `k` covers
     /// `k·interval_s .. (k + 1)·interval_s`; a partial last tick is left out.
     pub tick_lufs: Vec<Option<f64>>,
+    /// Momentary loudness (400 ms) read at the end of every tick, LUFS;
+    /// `None` where the window holds silence (the first three windows reach
+    /// back before the file, read as silence, as a meter reads them).
+    /// Derived from `tick_lufs`.
+    pub momentary_lufs: Vec<Option<f64>>,
+    /// Short-term loudness (3 s) read at the end of every tick, LUFS, as
+    /// `momentary_lufs` (the report's `short_term_curve`, to rounding).
+    /// Derived from `tick_lufs`.
+    pub short_term_lufs: Vec<Option<f64>>,
     /// Largest true peak of every tick over all channels, dBTP (4×
     /// oversampled below 96 kHz); `None` for digital silence. A last point
     /// covers the frames after the last whole tick, if any.
@@ -120,27 +134,62 @@ fn loudness(e: f64) -> Option<f64> {
     (e > 0.0).then(|| -0.691 + 10.0 * libm::log10(e))
 }
 
+/// [`LoudnessCurves`] as it is serialised: the ticks alone.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Ticks {
+    /// Length of a tick, s.
+    #[serde(default)]
+    interval_s: f64,
+    /// Length of the file, s.
+    #[serde(default)]
+    duration_s: f64,
+    /// Loudness of each tick alone, LUFS.
+    #[serde(default)]
+    tick_lufs: Vec<Option<f64>>,
+    /// Largest true peak of every tick, dBTP.
+    #[serde(default)]
+    true_peak_dbtp: Vec<Option<f64>>,
+}
+
+impl From<Ticks> for LoudnessCurves {
+    fn from(t: Ticks) -> Self {
+        Self::from_ticks(t.interval_s, t.duration_s, t.tick_lufs, t.true_peak_dbtp)
+    }
+}
+
+impl From<LoudnessCurves> for Ticks {
+    fn from(c: LoudnessCurves) -> Self {
+        Self { interval_s: c.interval_s, duration_s: c.duration_s, tick_lufs: c.tick_lufs, true_peak_dbtp: c.true_peak_dbtp }
+    }
+}
+
 impl LoudnessCurves {
-    /// Each tick's energy (0 for silence).
-    fn energies(&self) -> Vec<f64> {
-        self.tick_lufs.iter().map(|&l| energy(l)).collect()
+    /// The curves of a file `duration_s` long in ticks of `interval_s`,
+    /// from each tick's loudness and true peak: derives the momentary and
+    /// short-term curves (an hour's take about 4 ms natively).
+    pub fn from_ticks(
+        interval_s: f64,
+        duration_s: f64,
+        tick_lufs: Vec<Option<f64>>,
+        true_peak_dbtp: Vec<Option<f64>>,
+    ) -> Self {
+        let e: Vec<f64> = tick_lufs.iter().map(|&l| energy(l)).collect();
+        let curve = |len: usize| (0..e.len()).map(|k| loudness(window_mean(&e, k, len))).collect();
+        Self {
+            interval_s,
+            duration_s,
+            momentary_lufs: curve(MOMENTARY_TICKS),
+            short_term_lufs: curve(SHORT_TERM_TICKS),
+            tick_lufs,
+            true_peak_dbtp,
+        }
     }
 
-    /// Momentary loudness (400 ms) read at the end of every tick, LUFS;
-    /// `None` where the window holds silence (the first three windows reach
-    /// back before the file, read as silence, as a meter reads them).
-    /// Allocates.
-    pub fn momentary_lufs(&self) -> Vec<Option<f64>> {
-        let e = self.energies();
-        (0..e.len()).map(|k| loudness(window_mean(&e, k, MOMENTARY_TICKS))).collect()
-    }
-
-    /// Short-term loudness (3 s) read at the end of every tick, LUFS (as
-    /// [`LoudnessCurves::momentary_lufs`]; the report's `short_term_curve`
-    /// to rounding). Allocates.
-    pub fn short_term_lufs(&self) -> Vec<Option<f64>> {
-        let e = self.energies();
-        (0..e.len()).map(|k| loudness(window_mean(&e, k, SHORT_TERM_TICKS))).collect()
+    /// The same curves with every value rounded to 0.01 (LU, dB), the
+    /// derived ones derived again from the rounded ticks.
+    pub fn rounded(&self) -> Self {
+        let round = |v: &[Option<f64>]| v.iter().map(|x| x.map(|x| (x * 100.0).round() / 100.0)).collect();
+        Self::from_ticks(self.interval_s, self.duration_s, round(&self.tick_lufs), round(&self.true_peak_dbtp))
     }
 }
 
@@ -301,20 +350,18 @@ mod tests {
             assert!(near(st.max_momentary_lufs, rep.max_momentary_lufs), "{sr}: {st:?}");
             assert!(near(st.max_short_term_lufs, rep.max_short_term_lufs), "{sr}: {st:?}");
             // The short-term readings are the report's curve.
-            let short = c.short_term_lufs();
+            let short = &c.short_term_lufs;
             assert_eq!(short.len(), rep.short_term_curve.len());
             assert!(short.iter().zip(&rep.short_term_curve).all(|(&x, &y)| near(x, y)));
             // Past the ends is clamped.
             assert_eq!(range_stats(c, -5.0, secs + 5.0), st);
             // From curves rounded to 0.01 (as the summary sends them).
-            let round = |v: &[Option<f64>]| v.iter().map(|x| x.map(|x| (x * 100.0).round() / 100.0)).collect();
-            let r = LoudnessCurves { tick_lufs: round(&c.tick_lufs), true_peak_dbtp: round(&c.true_peak_dbtp), ..c.clone() };
+            let r = c.rounded();
             let rs = range_stats(&r, 0.0, r.duration_s);
             assert!((rs.integrated_lufs.unwrap() - want).abs() < 0.005, "{sr}: rounded {:?}", rs.integrated_lufs);
             assert!((rs.lra_lu - rep.lra_lu).abs() < 0.01, "{sr}: rounded LRA {}", rs.lra_lu);
             assert!((rs.max_momentary_lufs.unwrap() - rep.max_momentary_lufs.unwrap()).abs() < 0.005);
-            let rounded = r.short_term_lufs();
-            assert!(rounded.iter().zip(&rep.short_term_curve).all(|(x, y)| (x.unwrap() - y.unwrap()).abs() < 0.005));
+            assert!(r.short_term_lufs.iter().zip(&rep.short_term_curve).all(|(x, y)| (x.unwrap() - y.unwrap()).abs() < 0.005));
         }
     }
 
@@ -335,7 +382,8 @@ mod tests {
         let a = analyse(&[x.clone(), x.clone()], sr);
         let c = &a.curves;
         assert_eq!(c.tick_lufs.len(), 400);
-        assert_eq!(c.momentary_lufs().len(), 400);
+        assert_eq!(c.momentary_lufs.len(), 400);
+        assert!((c.momentary_lufs[100].unwrap() + 30.0).abs() < 0.05);
         let quiet = range_stats(c, 0.0, 20.0);
         let loud = range_stats(c, 20.0, 40.0);
         for (st, level) in [(quiet, -30.0), (loud, -20.0)] {
@@ -396,6 +444,24 @@ mod tests {
             let tp = got.true_peak_dbtp.unwrap();
             assert!(tp >= want.true_peak_dbtp.unwrap() - 1e-3 && tp < want.true_peak_dbtp.unwrap() + 1.0, "{s}..{e}");
         }
+    }
+
+    #[test]
+    fn serialised_as_ticks_and_derived_again() {
+        let sr = 44_100;
+        let a = analyse(&music(sr, 12.0, 5), sr);
+        let j = serde_json::to_value(&a.curves).unwrap();
+        let keys: Vec<&str> = j.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["duration_s", "interval_s", "tick_lufs", "true_peak_dbtp"]);
+        let back: LoudnessCurves = serde_json::from_value(j).unwrap();
+        assert_eq!(back.tick_lufs.len(), 120);
+        let near = |x: &[Option<f64>], y: &[Option<f64>]| x.iter().zip(y).all(|(p, q)| (p.unwrap() - q.unwrap()).abs() < 1e-9);
+        assert!(near(&back.momentary_lufs, &a.curves.momentary_lufs));
+        assert!(near(&back.short_term_lufs, &a.curves.short_term_lufs));
+        // The momentary readings are the meter's maxima.
+        let top = back.momentary_lufs.iter().flatten().fold(f64::MIN, |m, &v| m.max(v));
+        assert!((top - a.loudness.max_momentary_lufs.unwrap()).abs() < 1e-9);
+        assert_eq!(serde_json::from_str::<LoudnessCurves>("{}").unwrap(), LoudnessCurves::default());
     }
 
     #[test]
