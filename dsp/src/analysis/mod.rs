@@ -42,6 +42,7 @@
 //! - IEC 61260-1:2014 and ISO 266:1997 (bands), P. D. Welch (1967) and
 //!   F. J. Harris (1978) (the spectral estimate): see [`spectrum`].
 
+pub mod live_spectrum;
 pub mod peaks;
 pub mod range;
 pub mod spectrum;

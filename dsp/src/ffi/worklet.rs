@@ -13,21 +13,49 @@
 //! 3. Settings arrive as JSON on parameter messages: the worklet writes UTF-8 into
 //!    `lq_settings_buf(engine, len)` and calls `lq_apply_settings(engine, len)`.
 //! 4. Meter readings are read from `lq_meters_ptr(engine)`, `LQ_METERS` f32 values,
-//!    laid out as in [`Meter`]. The chain's output is also metered for
-//!    loudness (BS.1770 momentary and short-term) every quantum; the readings
-//!    are computed into the array by `lq_update_loudness`, which the worklet
-//!    calls only when it sends meters (each reading sums a 3 s window).
+//!    laid out as in [`Meter`] (new slots are only ever added at the end).
+//!    The chain's output is also metered for loudness (BS.1770 momentary,
+//!    short-term and integrated) every quantum; the readings are computed
+//!    into the array by `lq_update_loudness`, which the worklet calls only
+//!    when it sends meters (each reading sums a 3 s window). Loudness slots
+//!    read −∞ until something is measured. The true peak of each output
+//!    channel (BS.1770 Annex 2, 4× oversampled below 96 kHz: see
+//!    [`TruePeak`]) is the largest over each quantum, written every quantum.
+//!    The integrated loudness covers everything played since the engine was
+//!    created or since `lq_reset_integrated(engine)` (the worklet calls it
+//!    when play starts); `lq_reset` (seek) leaves it running. It is counted
+//!    on `ebur128`'s fixed histogram, so it never allocates however long
+//!    play lasts, and reads within 0.05 LU of the exact figure
+//!    ([`LiveIntegrated`]).
 //! 5. `lq_set_meter_channels(engine, 1 | 2)` tells the loudness meter whether the
 //!    source is mono (one channel at weight 1, as BS.1770 measures mono) or
-//!    stereo. Both meters are preallocated; switching allocates nothing.
+//!    stereo. Both meters are preallocated; switching allocates nothing and
+//!    restarts the loudness readings. 0 switches the BS.1770 meters off
+//!    (loudness and true peak), for a host that does not show them.
 //! 6. The input, delayed by exactly the chain's latency, is the dry path.
 //!    `lq_set_monitor(engine, 0 | 1)` chooses what the output carries: the
 //!    master (0) or the dry input (1), crossfading over [`MONITOR_FADE_S`].
 //!    Once the fade is over the dry output is the input, delayed, bit for bit.
+//! 7. The live spectrum analyser ([`LiveSpectrum`]) sees the chain's input
+//!    (the mix, before the chain and the dry path) and output (the master,
+//!    before the monitor mix) every quantum; the worklet calls
+//!    `lq_spectrum_update(engine)` at the display rate (about 30 Hz), then
+//!    reads `lq_spectrum_points(engine)` (480) × 4 f32 from
+//!    `lq_spectrum_ptr(engine)`, in dB (never below −150):
+//!    `[input × points, output × points, input peak × points, output peak × points]`.
+//!    The grid's frequencies, in Hz, are `points` f32 at
+//!    `lq_spectrum_freqs_ptr(engine)`, fixed for the engine's life.
+//!    `lq_spectrum_set(engine, slope_x10, smoothing)` sets the display slope
+//!    in tenths of a dB per octave (0, 30 or 45) and the smoothing as the n
+//!    of 1/n octave (3, 6 or 12): 0 if both are accepted, −1 (nothing
+//!    changes) if not. `lq_spectrum_reset_peaks(engine)` clears the peak
+//!    lines. Nothing here allocates after `lq_create`, so pointers and
+//!    views into wasm memory stay valid.
 
+use crate::analysis::live_spectrum::LiveSpectrum;
 use crate::chain::util::max2_f32;
 use crate::chain::Master;
-use crate::loudness::meter::LiveMeter;
+use crate::loudness::meter::{LiveIntegrated, LiveMeter, TruePeak};
 use crate::settings::Settings;
 
 /// Meter slots in the array behind `lq_meters_ptr`.
@@ -52,10 +80,17 @@ pub enum Meter {
     MomentaryLufs = 7,
     /// Short-term loudness (3 s) of the output, LUFS; −∞ for silence.
     ShortTermLufs = 8,
+    /// True peak of the output over the last quantum, left, linear.
+    TruePeakL = 9,
+    /// True peak of the output over the last quantum, right, linear.
+    TruePeakR = 10,
+    /// Integrated loudness of the output since play started (gated,
+    /// BS.1770), LUFS; −∞ before the first 400 ms and for silence.
+    IntegratedLufs = 11,
 }
 
 /// Number of meter slots.
-pub const LQ_METERS: usize = 9;
+pub const LQ_METERS: usize = 12;
 
 /// One worklet engine.
 pub struct Engine {
@@ -78,6 +113,15 @@ pub struct Engine {
     /// Channels of the source (1 or 2): which live meter runs; 0 when the
     /// loudness meter is off.
     live_channels: usize,
+    /// Integrated loudness meters of the output: mono and stereo.
+    integrated: [LiveIntegrated; 2],
+    /// True-peak detectors of the output, left and right.
+    true_peak: [TruePeak; 2],
+    /// The output with NaN and ±Inf as 0, for the true-peak detectors,
+    /// `max_block` samples.
+    true_peak_scratch: Vec<f32>,
+    /// The live spectrum of the input and the output.
+    spectrum: LiveSpectrum,
     /// The dry path: the last `latency` input frames, left and right.
     dry_delay: [Vec<f32>; 2],
     /// Next slot of `dry_delay` to read and overwrite.
@@ -102,9 +146,19 @@ pub extern "C" fn lq_create(sample_rate: f32, max_block: u32) -> *mut Engine {
     let max_block = max_block as usize;
     let mut master = Master::new(Settings::default());
     master.prepare(sample_rate as f64, max_block);
-    let (Ok(mono), Ok(stereo)) = (LiveMeter::new(1, sample_rate as u32), LiveMeter::new(2, sample_rate as u32)) else {
+    let sr = sample_rate as u32;
+    let (Ok(mono), Ok(stereo)) = (LiveMeter::new(1, sr), LiveMeter::new(2, sr)) else {
         return core::ptr::null_mut();
     };
+    let (Ok(int_mono), Ok(int_stereo)) = (LiveIntegrated::new(1, sr), LiveIntegrated::new(2, sr)) else {
+        return core::ptr::null_mut();
+    };
+    let mut spectrum = LiveSpectrum::new();
+    spectrum.prepare(sample_rate as f64);
+    let mut meters = [0.0; LQ_METERS];
+    for slot in [Meter::MomentaryLufs, Meter::ShortTermLufs, Meter::IntegratedLufs] {
+        meters[slot as usize] = f32::NEG_INFINITY;
+    }
     let latency = master.latency_samples();
     Box::into_raw(Box::new(Engine {
         master,
@@ -112,10 +166,14 @@ pub extern "C" fn lq_create(sample_rate: f32, max_block: u32) -> *mut Engine {
         input: [vec![0.0; max_block], vec![0.0; max_block]],
         output: [vec![0.0; max_block], vec![0.0; max_block]],
         settings_buf: Vec::new(),
-        meters: [0.0; LQ_METERS],
+        meters,
         frames: 0,
         live: [mono, stereo],
         live_channels: 2,
+        integrated: [int_mono, int_stereo],
+        true_peak: [TruePeak::new(sr), TruePeak::new(sr)],
+        true_peak_scratch: vec![0.0; max_block],
+        spectrum,
         dry_delay: [vec![0.0; latency], vec![0.0; latency]],
         dry_pos: 0,
         monitor_mix: 0.0,
@@ -173,8 +231,26 @@ pub unsafe extern "C" fn lq_process(e: *mut Engine, frames: u32) {
     }
     let [l, r] = &mut e.output;
     e.master.process(&mut l[..n], &mut r[..n]);
-    if let Some(m) = e.live_channels.checked_sub(1).and_then(|i| e.live.get_mut(i)) {
-        m.process(&l[..n], &r[..n]);
+    // The mix (the input buffers, before the dry path delays them) and the master.
+    e.spectrum.push(&e.input[0][..n], &e.input[1][..n], &l[..n], &r[..n]);
+    if let Some(i) = e.live_channels.checked_sub(1) {
+        if let Some(m) = e.live.get_mut(i) {
+            m.process(&l[..n], &r[..n]);
+        }
+        if let Some(m) = e.integrated.get_mut(i) {
+            m.process(&l[..n], &r[..n]);
+        }
+        let scratch = &mut e.true_peak_scratch[..n];
+        for ((tp, out), slot) in e.true_peak.iter_mut().zip(&e.output).zip([Meter::TruePeakL, Meter::TruePeakR]) {
+            for (d, s) in scratch.iter_mut().zip(&out[..n]) {
+                *d = if s.is_finite() { *s } else { 0.0 };
+            }
+            tp.add(scratch);
+            e.meters[slot as usize] = tp.take_tick_peak() as f32;
+        }
+    } else {
+        e.meters[Meter::TruePeakL as usize] = 0.0;
+        e.meters[Meter::TruePeakR as usize] = 0.0;
     }
     e.dry_and_monitor(n);
     let m = e.master.meters();
@@ -270,7 +346,9 @@ pub unsafe extern "C" fn lq_apply_settings(e: *mut Engine, len: u32) -> i32 {
     }
 }
 
-/// Clears the chain's state (on seek or stop).
+/// Clears the chain's state (on seek or stop), with the momentary and
+/// short-term loudness and the true-peak detectors. The integrated loudness
+/// (see `lq_reset_integrated`) and the spectrum keep running.
 ///
 /// # Safety
 /// `e` must be a live engine.
@@ -279,8 +357,21 @@ pub unsafe extern "C" fn lq_reset(e: *mut Engine) {
     let e = &mut *e;
     e.master.reset();
     e.live.iter_mut().for_each(LiveMeter::reset);
+    e.true_peak.iter_mut().for_each(TruePeak::reset);
     e.dry_delay.iter_mut().for_each(|d| d.fill(0.0));
     e.dry_pos = 0;
+}
+
+/// Restarts the integrated loudness (when play starts): the slot reads −∞
+/// until 400 ms have been metered again. No allocation.
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_reset_integrated(e: *mut Engine) {
+    let e = &mut *e;
+    e.integrated.iter_mut().for_each(LiveIntegrated::reset);
+    e.meters[Meter::IntegratedLufs as usize] = f32::NEG_INFINITY;
 }
 
 /// Sets the source's channel count for the loudness meter (1: mono, 2 or
@@ -295,14 +386,17 @@ pub unsafe extern "C" fn lq_set_meter_channels(e: *mut Engine, channels: u32) {
     let c = (channels as usize).min(2);
     if c != e.live_channels {
         e.live_channels = c;
-        if let Some(m) = c.checked_sub(1).and_then(|i| e.live.get_mut(i)) {
-            m.reset();
+        if let Some(i) = c.checked_sub(1) {
+            e.live[i].reset();
+            e.integrated[i].reset();
         }
+        e.true_peak.iter_mut().for_each(TruePeak::reset);
     }
 }
 
-/// Computes the momentary and short-term loudness into the meter array. No
-/// allocation; sums a 3 s window, so call it at the meter rate, not per quantum.
+/// Computes the momentary, short-term and integrated loudness into the
+/// meter array. No allocation; sums a 3 s window, so call it at the meter
+/// rate, not per quantum.
 ///
 /// # Safety
 /// `e` must be a live engine.
@@ -310,12 +404,82 @@ pub unsafe extern "C" fn lq_set_meter_channels(e: *mut Engine, channels: u32) {
 pub unsafe extern "C" fn lq_update_loudness(e: *mut Engine) {
     let e = &mut *e;
     let f = |v: Option<f64>| v.map_or(f32::NEG_INFINITY, |x| x as f32);
-    let (m, s) = match e.live_channels.checked_sub(1).and_then(|i| e.live.get(i)) {
-        Some(m) => (m.momentary_lufs(), m.short_term_lufs()),
-        None => (None, None),
+    let (m, s, i) = match e.live_channels.checked_sub(1) {
+        Some(c) => (e.live[c].momentary_lufs(), e.live[c].short_term_lufs(), e.integrated[c].integrated_lufs()),
+        None => (None, None, None),
     };
     e.meters[Meter::MomentaryLufs as usize] = f(m);
     e.meters[Meter::ShortTermLufs as usize] = f(s);
+    e.meters[Meter::IntegratedLufs as usize] = f(i);
+}
+
+/// Analyses the newest audio and recomputes the spectrum display behind
+/// `lq_spectrum_ptr`. No allocation; two transforms of 8192 samples at
+/// 44.1 and 48 kHz, so call it at the display rate (about 30 Hz).
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_spectrum_update(e: *mut Engine) {
+    (*e).spectrum.update();
+}
+
+/// Pointer to the spectrum display: `4 × lq_spectrum_points` f32, dB,
+/// `[input, output, input peak, output peak]`, each `points` long.
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_spectrum_ptr(e: *mut Engine) -> *const f32 {
+    (*e).spectrum.values().as_ptr()
+}
+
+/// Points on the spectrum grid (480).
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_spectrum_points(e: *mut Engine) -> u32 {
+    (*e).spectrum.points() as u32
+}
+
+/// Pointer to the spectrum grid's frequencies: `lq_spectrum_points` f32, Hz,
+/// from 20 Hz to 20 kHz, log-spaced.
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_spectrum_freqs_ptr(e: *mut Engine) -> *const f32 {
+    (*e).spectrum.freqs_hz().as_ptr()
+}
+
+/// Sets the spectrum's display slope, in tenths of a dB per octave (0, 30 or
+/// 45), and smoothing, as the n of 1/n octave (3, 6 or 12). Returns 0, or
+/// −1 if either is refused (then nothing changes). No allocation.
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_spectrum_set(e: *mut Engine, slope_x10: u32, smoothing: u32) -> i32 {
+    let s = &mut (*e).spectrum;
+    if !matches!(slope_x10, 0 | 30 | 45) || !matches!(smoothing, 3 | 6 | 12) {
+        return -1;
+    }
+    let ok = s.set_slope_db_per_oct(slope_x10 as f32 / 10.0) && s.set_smoothing_octave_fraction(smoothing);
+    if ok {
+        0
+    } else {
+        -1
+    }
+}
+
+/// Clears the spectrum's peak-hold lines. No allocation.
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_spectrum_reset_peaks(e: *mut Engine) {
+    (*e).spectrum.reset_peaks();
 }
 
 /// Pointer to the meter array (`LQ_METERS` f32).
@@ -405,6 +569,160 @@ mod tests {
                 *r.add(i) = -x[i];
             }
             lq_process(e, 128);
+            lq_destroy(e);
+        }
+    }
+
+    /// Feeds `secs` of `f(frame) -> (left, right)` through `e` in 128-frame quanta.
+    unsafe fn feed(e: *mut Engine, sr: f32, start: usize, secs: f64, f: impl Fn(usize) -> (f32, f32)) {
+        let n = (secs * sr as f64) as usize;
+        let (l, r) = (lq_input_ptr(e, 0), lq_input_ptr(e, 1));
+        for q in 0..n / 128 {
+            for i in 0..128 {
+                let (a, b) = f(start + q * 128 + i);
+                *l.add(i) = a;
+                *r.add(i) = b;
+            }
+            lq_process(e, 128);
+        }
+    }
+
+    /// Sets a chain that passes the input through, only delayed: every stage
+    /// bypassed, no DC removal, no dither.
+    unsafe fn transparent(e: *mut Engine) {
+        let mut s = Settings::default();
+        s.eq.bypass = true;
+        s.compressor.bypass = true;
+        s.stereo.bypass = true;
+        s.limiter.bypass = true;
+        s.output.dc_remove = false;
+        s.output.dither = false;
+        let json = serde_json::to_string(&s).unwrap();
+        let buf = lq_settings_buf(e, json.len() as u32);
+        core::ptr::copy_nonoverlapping(json.as_ptr(), buf, json.len());
+        assert_eq!(lq_apply_settings(e, json.len() as u32), 0);
+    }
+
+    fn sine_at(amp: f64, freq: f64, sr: f32, phase: f64) -> impl Fn(usize) -> f32 {
+        move |i| (amp * libm::sin(2.0 * core::f64::consts::PI * freq * i as f64 / sr as f64 + phase)) as f32
+    }
+
+    #[test]
+    fn true_peak_per_channel_over_each_quantum() {
+        // A sine at fs/4 with a 45° phase: every sample is ±0.707 of the
+        // amplitude, the true peak 3 dB above. Left at −10 dBTP, right at −16,
+        // through a chain that only delays it. The expected true peak is also
+        // checked against the output's own amplitude, √(x[n]² + x[n+1]²) at fs/4.
+        for sr in [48_000.0f32, 44_100.0] {
+            let e = lq_create(sr, 128);
+            unsafe {
+                transparent(e);
+                let (al, ar) = (libm::pow(10.0, -10.0 / 20.0), libm::pow(10.0, -16.0 / 20.0));
+                let (sl, sr_) = (
+                    sine_at(al, sr as f64 / 4.0, sr, 0.25 * core::f64::consts::PI),
+                    sine_at(ar, sr as f64 / 4.0, sr, 0.25 * core::f64::consts::PI),
+                );
+                feed(e, sr, 0, 1.0, |i| (sl(i), sr_(i)));
+                let read = |slot: Meter| *lq_meters_ptr(e).add(slot as usize);
+                for (ch, slot, sample_slot, want_db) in
+                    [(0, Meter::TruePeakL, Meter::PeakL, -10.0), (1, Meter::TruePeakR, Meter::PeakR, -16.0)]
+                {
+                    let out = core::slice::from_raw_parts(lq_output_ptr(e, ch), 128);
+                    let amp =
+                        (0..127).map(|i| (out[i] * out[i] + out[i + 1] * out[i + 1]).sqrt()).fold(0.0f32, f32::max);
+                    let tp_db = 20.0 * read(slot).log10();
+                    let sample_db = 20.0 * read(sample_slot).log10();
+                    assert!((tp_db - 20.0 * amp.log10()).abs() < 0.5, "{sr} ch {ch}: {tp_db} dBTP, amplitude {amp}");
+                    assert!((tp_db - want_db).abs() < 0.5, "{sr} ch {ch}: {tp_db} dBTP");
+                    // 3 dB above the sample peak.
+                    assert!((tp_db - sample_db - 3.01).abs() < 0.5, "{sr} ch {ch}: {tp_db} vs {sample_db}");
+                }
+                // A quantum of silence after the chain's tail: the reading is per quantum.
+                feed(e, sr, 0, 0.5, |_| (0.0, 0.0));
+                assert_eq!((read(Meter::TruePeakL), read(Meter::TruePeakR)), (0.0, 0.0));
+                // Meters off: no true peak.
+                feed(e, sr, 0, 0.1, |i| (sl(i), sr_(i)));
+                assert!(read(Meter::TruePeakL) > 0.0);
+                lq_set_meter_channels(e, 0);
+                feed(e, sr, 0, 0.1, |i| (sl(i), sr_(i)));
+                assert_eq!(read(Meter::TruePeakL), 0.0);
+                lq_destroy(e);
+            }
+        }
+    }
+
+    #[test]
+    fn integrated_loudness_since_play_and_its_reset() {
+        let sr = 48_000.0;
+        let e = lq_create(sr, 128);
+        unsafe {
+            let read = |slot: Meter| *lq_meters_ptr(e).add(slot as usize);
+            // Nothing measured yet: every loudness slot reads −∞.
+            for slot in [Meter::MomentaryLufs, Meter::ShortTermLufs, Meter::IntegratedLufs] {
+                assert_eq!(read(slot), f32::NEG_INFINITY);
+            }
+            lq_update_loudness(e);
+            assert_eq!(read(Meter::IntegratedLufs), f32::NEG_INFINITY);
+            // −20 dBFS at 997 Hz in both channels: −20 LUFS (EBU Tech 3341 case 1).
+            let s20 = sine_at(libm::pow(10.0, -20.0 / 20.0), 997.0, sr, 0.0);
+            feed(e, sr, 0, 10.0, |i| (s20(i), s20(i)));
+            lq_update_loudness(e);
+            let i = read(Meter::IntegratedLufs);
+            assert!((i + 20.0).abs() <= 0.1, "{i}");
+            // A seek (lq_reset) leaves it running; lq_reset_integrated restarts it.
+            lq_reset(e);
+            lq_update_loudness(e);
+            assert_eq!(read(Meter::IntegratedLufs), i);
+            lq_reset_integrated(e);
+            assert_eq!(read(Meter::IntegratedLufs), f32::NEG_INFINITY);
+            lq_update_loudness(e);
+            assert_eq!(read(Meter::IntegratedLufs), f32::NEG_INFINITY);
+            let s30 = sine_at(libm::pow(10.0, -30.0 / 20.0), 997.0, sr, 0.0);
+            feed(e, sr, 0, 5.0, |i| (s30(i), s30(i)));
+            lq_update_loudness(e);
+            let i = read(Meter::IntegratedLufs);
+            assert!((i + 30.0).abs() <= 0.1, "{i}");
+            // Mono: one channel at weight 1, −3 dB against the same in stereo.
+            lq_set_meter_channels(e, 1);
+            lq_update_loudness(e);
+            assert_eq!(read(Meter::IntegratedLufs), f32::NEG_INFINITY);
+            feed(e, sr, 0, 5.0, |i| (s20(i), s20(i)));
+            lq_update_loudness(e);
+            let i = read(Meter::IntegratedLufs);
+            assert!((i + 23.01).abs() <= 0.1, "{i}");
+            lq_destroy(e);
+        }
+    }
+
+    #[test]
+    fn spectrum_through_the_c_abi() {
+        let sr = 48_000.0;
+        let e = lq_create(sr, 128);
+        unsafe {
+            let points = lq_spectrum_points(e) as usize;
+            assert_eq!(points, 480);
+            let freqs = core::slice::from_raw_parts(lq_spectrum_freqs_ptr(e), points);
+            assert!(freqs[0] == 20.0 && (freqs[points - 1] - 20_000.0).abs() < 0.1);
+            assert_eq!(lq_spectrum_set(e, 45, 24), -1);
+            assert_eq!(lq_spectrum_set(e, 20, 6), -1);
+            assert_eq!(lq_spectrum_set(e, 0, 12), 0);
+            // 1 kHz at −6 dBFS, right only: a mid of −12 dBFS, in and out of a
+            // chain that only delays it.
+            transparent(e);
+            let s = sine_at(libm::pow(10.0, -6.0 / 20.0), 1000.0, sr, 0.0);
+            feed(e, sr, 0, 2.0, |i| (0.0, s(i)));
+            lq_spectrum_update(e);
+            let v = core::slice::from_raw_parts(lq_spectrum_ptr(e), 4 * points);
+            let at =
+                (0..points).min_by(|&a, &b| (freqs[a] - 1000.0).abs().total_cmp(&(freqs[b] - 1000.0).abs())).unwrap();
+            for row in 0..4 {
+                let r = &v[row * points..(row + 1) * points];
+                let top = (0..points).fold(0, |m, i| if r[i] > r[m] { i } else { m });
+                assert_eq!(top, at, "row {row}");
+                assert!((r[at] + 12.0).abs() < 0.5, "row {row}: {}", r[at]);
+            }
+            lq_spectrum_reset_peaks(e);
+            assert!(v[2 * points..].iter().all(|&x| x == -150.0));
             lq_destroy(e);
         }
     }
