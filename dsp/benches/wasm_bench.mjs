@@ -85,7 +85,7 @@ function bench(bytes) {
 
 function print(host, rows) {
   // x× realtime: a 128-frame quantum (2.67 ms at 48 kHz) takes 2667 / x µs.
-  const line = (name, x) => console.log(`${(host + ': ' + name).padEnd(66)} ${x.toFixed(0).padStart(5)}× realtime  ${(128e6 / 48000 / x).toFixed(1).padStart(6)} µs per quantum  ${(100 / x).toFixed(2).padStart(5)} % of the budget  (median of 5)`);
+  const line = (name, x) => console.log(`${(host + ': ' + name).padEnd(80)} ${x.toFixed(0).padStart(5)}× realtime  ${(128e6 / 48000 / x).toFixed(1).padStart(6)} µs per quantum  ${(100 / x).toFixed(2).padStart(5)} % of the budget  (median of 5)`);
   line('chain alone (meters off)', rows.off);
   line('chain + live meters (loudness M/S/I, true peaks)', rows.meters);
   line('chain + meters + spectrum, read and updated at 30 Hz', rows.display);
