@@ -34,13 +34,23 @@
 //!   100 ms instead would part from the report's figure by up to a few
 //!   tenths of an LU on material with sudden level changes.)
 //! - **True peak**: the largest tick value among the ticks that overlap the
-//!   range (so it never under-reads, and may include up to 100 ms either
-//!   side). The true-peak curve has one point more than the loudness ticks
-//!   when the file ends partway through a tick.
+//!   range, so it includes up to 100 ms either side of a range whose ends
+//!   are not on tick edges. A tick counts an interpolated value when the
+//!   sample that completes its window arrives, 16 samples (0.33 ms at
+//!   48 kHz) after the point it interpolates: a range starting on a tick
+//!   edge can show an overshoot from up to 0.33 ms before it, and one ending
+//!   on a tick edge misses the overshoot (not the sample) of a peak in its
+//!   last 0.33 ms, as metering the range alone would. The true-peak curve
+//!   has one point more than the loudness ticks when the file ends partway
+//!   through a tick.
 //! - **Highest momentary and short-term loudness**: the largest readings
-//!   taken at the ends of the ticks inside the range, as a meter playing the
-//!   range shows them (windows reaching back before the range, or before
-//!   the file as silence); over the whole file, the report's maxima.
+//!   at the ends of the ticks inside the range, each window's ticks before
+//!   the range read as silence, as a meter started at the range's start
+//!   reads them (over the whole file, the report's maxima).
+//!
+//! So every figure is what metering the range on its own reports, for a
+//! range on tick edges (to the K-weighting filters' first milliseconds,
+//! which start from rest in a meter of their own).
 //!
 //! Ticks rounded to 0.01 LU (the page's summary) move any of these readings
 //! by at most 0.005 LU.
@@ -193,8 +203,8 @@ impl LoudnessCurves {
     }
 }
 
-/// Mean energy of the `len` ticks ending with tick `k` (ticks before the
-/// first read as silence). Summed afresh for every window: a running sum
+/// Mean energy of the `len` ticks ending with `e[k]` (ticks before `e[0]`
+/// read as silence). Summed afresh for every window: a running sum
 /// would carry a loud passage's rounding into the quiet one after it.
 fn window_mean(e: &[f64], k: usize, len: usize) -> f64 {
     e[(k + 1).saturating_sub(len)..=k].iter().sum::<f64>() / len as f64
@@ -224,11 +234,10 @@ pub fn range_stats(curves: &LoudnessCurves, start_s: f64, end_s: f64) -> RangeSt
     // Whole ticks inside the range: first..end (tick k spans k..k + 1).
     let first = (libm::ceil(a - EDGE_TICKS).max(0.0) as usize).min(ticks);
     let end = (libm::floor(b + EDGE_TICKS).max(0.0) as usize).clamp(first, ticks);
-    // Windows ending at those ticks reach back up to 29 ticks (before the
-    // file's start, they read silence there, as the meter does).
-    let from = first.saturating_sub(SHORT_TERM_TICKS - 1);
-    let e: Vec<f64> = curves.tick_lufs[from..end].iter().map(|&l| energy(l)).collect();
-    let mean = |k: usize, len: usize| window_mean(&e, k - from, len);
+    // Tick k is e[k − first]; windows reaching back before the range read
+    // silence there.
+    let e: Vec<f64> = curves.tick_lufs[first..end].iter().map(|&l| energy(l)).collect();
+    let mean = |k: usize, len: usize| window_mean(&e, k - first, len);
     // Windows inside the range: those ending at tick k >= first + len − 1.
     let inside = |len: usize| (first + len - 1)..end;
 
@@ -440,6 +449,9 @@ mod tests {
             let d = (got.integrated_lufs.unwrap() - want.integrated_lufs.unwrap()).abs();
             assert!(d < 0.01, "{s}..{e}: {got:?} vs {want:?}");
             assert!((got.lra_lu - want.lra_lu).abs() < 0.01, "{s}..{e}: {got:?} vs {want:?}");
+            let near = |x: Option<f64>, y: Option<f64>| (x.unwrap() - y.unwrap()).abs() < 0.01;
+            assert!(near(got.max_momentary_lufs, want.max_momentary_lufs), "{s}..{e}: {got:?} vs {want:?}");
+            assert!(near(got.max_short_term_lufs, want.max_short_term_lufs), "{s}..{e}: {got:?} vs {want:?}");
             // Ticks overlapping the range: never under the range's own peak.
             let tp = got.true_peak_dbtp.unwrap();
             assert!(tp >= want.true_peak_dbtp.unwrap() - 1e-3 && tp < want.true_peak_dbtp.unwrap() + 1.0, "{s}..{e}");
