@@ -189,12 +189,13 @@ impl TruePeak {
     /// Every interpolated value is the same f32 sum, tap by tap in order, on
     /// every path, so the peak is the same to the bit whichever runs: on
     /// x86-64 with AVX-512 or AVX, 16 or 8 consecutive outputs of each phase
-    /// at once (one unaligned load of the window per tap, no shuffles); the
-    /// rest four outputs at a time, four phases per lane group.
+    /// at once (one unaligned load of the window per tap, no shuffles), and
+    /// in wasm with SIMD128 4 of them; the rest four outputs at a time, four
+    /// phases per lane group.
     fn interpolate(&mut self, len: usize) {
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")))]
         let (mut peak, start) = wide::interpolate(&self.coefs, &self.buf, len, self.tick_peak);
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
         let (mut peak, start) = (self.tick_peak, 0);
         self.interpolate_from(start, len, &mut peak);
         self.tick_peak = peak;
@@ -261,6 +262,49 @@ impl TruePeak {
         self.buf.iter_mut().for_each(|h| *h = 0.0);
         self.peak = 0.0;
         self.tick_peak = 0.0;
+    }
+}
+
+/// The true-peak interpolator on wasm SIMD128 vectors (the worker's and the
+/// worklet's builds have them).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wide {
+    use super::TP_TAPS;
+    use core::arch::wasm32::*;
+
+    /// 4 consecutive outputs of each of the four phases at a time, as the
+    /// x86-64 `avx` path computes 8: each lane is output `i + lane`, the sum
+    /// over taps j in order of `coefs[j][k] × buf[i + lane + j]`, a multiply
+    /// then an add (SIMD128 has no fused form), as the portable path computes
+    /// it. Returns the peak so far (starting from `peak`) and the first
+    /// output not yet interpolated.
+    pub(super) fn interpolate(coefs: &[[f32; 4]], buf: &[f32], len: usize, peak: f32) -> (f32, usize) {
+        assert!(coefs.len() == TP_TAPS && len + TP_TAPS - 1 <= buf.len());
+        let mut top = f32x4_splat(peak);
+        let mut i = 0;
+        while i + 4 <= len {
+            let mut acc = [f32x4_splat(0.0); 4];
+            for (j, c) in coefs.iter().enumerate() {
+                // SAFETY: i + j + 4 <= len + TP_TAPS − 1 <= buf.len(); wasm
+                // loads need no alignment.
+                let w = unsafe { v128_load(buf.as_ptr().add(i + j) as *const v128) };
+                for (a, &ck) in acc.iter_mut().zip(c) {
+                    *a = f32x4_add(*a, f32x4_mul(f32x4_splat(ck), w));
+                }
+            }
+            for a in acc {
+                // pmax(top, x) = top < x ? x : top: the larger (no NaN here).
+                top = f32x4_pmax(top, f32x4_abs(a));
+            }
+            i += 4;
+        }
+        let lanes = [
+            f32x4_extract_lane::<0>(top),
+            f32x4_extract_lane::<1>(top),
+            f32x4_extract_lane::<2>(top),
+            f32x4_extract_lane::<3>(top),
+        ];
+        (lanes.iter().fold(peak, |m, &v| super::max2_f32(v, m)), i)
     }
 }
 
