@@ -163,6 +163,9 @@ function setSource(sid) {
 async function loaded(t) {
   source.loaded = true;
   post({ type: 'loaded', id: t.id, channels: source.channels, frames: source.frames, rate: source.rate });
+  // The waveform, from the peaks gathered while loading: before the analysis.
+  check(wasm.lqs_overview(host, OVERVIEW_COLUMNS));
+  post({ type: 'overview', id: t.id, overview: JSON.parse(outText()) });
   servePending();
   t.kind = 'analyze';
   let sliceStart = performance.now();

@@ -56,31 +56,17 @@ pub struct LiveMeters {
 pub struct Analysis {
     /// Loudness: integrated, LRA, true peak.
     pub loudness: lacquer_dsp::loudness::meter::LoudnessReport,
-    /// The loudness and true peak of every 100 ms, from which any range's
-    /// figures and the curves below are computed.
+    /// The loudness and true peak of every 100 ms, the momentary and
+    /// short-term curves derived from them; any range's figures come from these.
     #[serde(default)]
     pub curves: lacquer_dsp::analysis::range::LoudnessCurves,
-    /// Momentary loudness (400 ms) every 100 ms, LUFS (from `curves`).
-    #[serde(skip)]
-    pub momentary: Vec<Option<f64>>,
-    /// Short-term loudness (3 s) every 100 ms, LUFS (from `curves`).
-    #[serde(skip)]
-    pub short_term: Vec<Option<f64>>,
+
     /// The long-term spectrum.
     #[serde(default)]
     pub spectrum: SpectrumSummary,
     /// The waveform of the whole track, at a fixed number of columns.
     #[serde(default)]
     pub overview: Overview,
-}
-
-impl Analysis {
-    /// Fills in the momentary and short-term curves from the 100 ms ticks.
-    pub fn with_curves(mut self) -> Self {
-        self.momentary = self.curves.momentary_lufs();
-        self.short_term = self.curves.short_term_lufs();
-        self
-    }
 }
 
 /// The long-term spectrum's summary.
@@ -204,6 +190,8 @@ pub struct AppState {
     pub work: RwSignal<Option<Work>>,
     /// The loaded file's analysis, once the worker has finished it.
     pub analysis: RwSignal<Option<Analysis>>,
+    /// The loaded file's waveform overview, as soon as it is loaded.
+    pub overview: RwSignal<Option<Overview>>,
     /// The master's analysis (from the last export), drawn over the mix.
     pub master_analysis: RwSignal<Option<Analysis>>,
     /// What the timeline views (waveform, loudness) show; `end_s` 0 = the whole track.
@@ -245,6 +233,7 @@ impl AppState {
             work: RwSignal::new(None),
             analysis: RwSignal::new(None),
             master_analysis: RwSignal::new(None),
+            overview: RwSignal::new(None),
             view: RwSignal::new(TimeView::default()),
             zoom_peaks: RwSignal::new(None),
             spectrum_freqs: RwSignal::new(Vec::new()),

@@ -101,9 +101,9 @@ pub fn LoudnessView() -> impl IntoView {
         ] {
             track.with(|a| {
                 if let Some(a) = a {
-                    let iv = a.curves.interval_s;
-                    draw_curve(&s, &a.momentary, iv, v, m, 1.0);
-                    draw_curve(&s, &a.short_term, iv, v, st, 1.75);
+                    let c = &a.curves;
+                    draw_curve(&s, &c.momentary_lufs, c.interval_s, v, m, 1.0);
+                    draw_curve(&s, &c.short_term_lufs, c.interval_s, v, st, 1.75);
                 }
             });
         }
@@ -142,8 +142,8 @@ pub fn LoudnessView() -> impl IntoView {
     let read = move |track: RwSignal<Option<crate::state::Analysis>>, momentary: bool| {
         let t = pointer.get()?;
         track.with(|a| {
-            let a = a.as_ref()?;
-            at(if momentary { &a.momentary } else { &a.short_term }, a.curves.interval_s, t)
+            let c = &a.as_ref()?.curves;
+            at(if momentary { &c.momentary_lufs } else { &c.short_term_lufs }, c.interval_s, t)
         })
     };
     let attr = move |track, momentary| move || read(track, momentary).map_or(String::new(), |v| format!("{v:.2}"));

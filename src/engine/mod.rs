@@ -220,6 +220,11 @@ impl Engine {
         self.pause();
         st.loading.set(true);
         st.analysis.set(None);
+        st.master_analysis.set(None);
+        st.overview.set(None);
+        st.zoom_peaks.set(None);
+        st.selection.set(None);
+        st.view.set(crate::state::TimeView::default());
         st.work.set(Some(Work { phase: "reading".into(), fraction: 0.0 }));
         let wav = source.container == Container::Wav;
         let (id, file) = (source.id, source.file.clone());
@@ -270,13 +275,17 @@ impl Engine {
             }
             Event::Loaded { id, channels, frames, rate } => {
                 let Some(src) = self.inner.borrow().loading.clone().filter(|s| s.id == id) else { return };
+                // For the views' timing test: the file is decoded.
+                if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+                    let _ = p.mark("lacquer:loaded");
+                }
                 let engine = self.clone();
                 spawn_local(async move { engine.loaded(src, channels, frames, rate).await });
             }
             Event::Analysis { id, summary } => {
                 if self.is_current(id) {
                     match serde_wasm_bindgen::from_value::<Analysis>(summary) {
-                        Ok(a) => st.analysis.set(Some(a.with_curves())),
+                        Ok(a) => st.analysis.set(Some(a)),
                         Err(e) => st.error.set(Some(format!("The analysis could not be read: {e}"))),
                     }
                     st.work.set(None);
@@ -286,8 +295,15 @@ impl Engine {
             Event::Master { id, summary } => {
                 if self.inner.borrow().preview_id == id {
                     match serde_wasm_bindgen::from_value::<Analysis>(summary) {
-                        Ok(a) => st.master_analysis.set(Some(a.with_curves())),
+                        Ok(a) => st.master_analysis.set(Some(a)),
                         Err(e) => st.error.set(Some(format!("The master's analysis could not be read: {e}"))),
+                    }
+                }
+            }
+            Event::Overview { id, overview } => {
+                if self.is_current(id) {
+                    if let Ok(o) = serde_wasm_bindgen::from_value(overview) {
+                        st.overview.set(Some(o));
                     }
                 }
             }

@@ -21,6 +21,8 @@ pub(crate) enum Event {
     Progress { id: u32, stage: String, phase: String, fraction: f64 },
     /// The file of command `id` is in the worker's storage: playable.
     Loaded { id: u32, channels: u32, frames: f64, rate: u32 },
+    /// The waveform overview of the file of command `id`, as soon as it is loaded.
+    Overview { id: u32, overview: JsValue },
     /// The analysis of the file of command `id`.
     Analysis { id: u32, summary: JsValue },
     /// The file of command `id` is not one the worker reads: the page decodes it.
@@ -91,6 +93,7 @@ fn parse(data: JsValue) -> Option<Event> {
         "progress" => Event::Progress { id, stage: h.stage, phase: h.phase, fraction: h.fraction },
         "loaded" => Event::Loaded { id, channels: h.channels, frames: h.frames, rate: h.rate },
         "analysis" => Event::Analysis { id, summary: field(&data, "summary") },
+        "overview" => Event::Overview { id, overview: field(&data, "overview") },
         "decode" => Event::Decode { id },
         "master" => Event::Master { id, summary: field(&data, "summary") },
         "exported" => Event::Exported { id, file: field(&data, "file").dyn_into().ok()?, report: field(&data, "report"), ms: h.ms },

@@ -117,3 +117,17 @@ test('loading can be cancelled: the file loaded before comes back', async () => 
   assert.equal(await page.getByTestId('file-name').innerText(), 'thirty-minutes.wav');
   assert.equal(await page.getByTestId('error').count(), 0, 'a cancel is not an error');
 });
+
+test('a 60-minute file\'s waveform paints within 1.5 s of the file being decoded', async () => {
+  const hour = path.join(WORK, 'sixty-minutes.wav');
+  writeWavFile(hour, 2, RATE, 16, RATE * 3600, piece, 1 << 20);
+  await page.evaluate(() => performance.clearMarks());
+  await page.getByTestId('file-input').setInputFiles(hour);
+  await page.waitForFunction(() => performance.getEntriesByName('lacquer:waveform-painted').length > 0, null, { timeout: 300_000 });
+  const ms = await page.evaluate(() =>
+    performance.getEntriesByName('lacquer:waveform-painted')[0].startTime - performance.getEntriesByName('lacquer:loaded')[0].startTime);
+  fs.writeFileSync(path.join(BENCH, 'hour-waveform.json'), JSON.stringify({ file: '60 min, 48 kHz stereo 16-bit WAV', paintAfterDecodeMs: ms }, null, 2));
+  console.log('# 60-minute waveform painted', ms.toFixed(0), 'ms after decoding');
+  assert.ok(ms <= 1500, `painted ${ms.toFixed(0)} ms after decoding`);
+  fs.rmSync(hour, { force: true });
+});

@@ -53,7 +53,7 @@ pub use spectrum::{Band, LongTermSpectrum};
 
 use crate::error::DspError;
 use crate::loudness::meter::{LoudnessReport, Meter};
-use peaks::PeakBuilder;
+pub(crate) use peaks::PeakBuilder;
 use serde::{Deserialize, Serialize};
 use spectrum::SpectrumBuilder;
 
@@ -285,16 +285,30 @@ impl Analysis {
             curve: s.curve.iter().map(|&(f, v)| (f, db(v))).collect(),
             channel_curves_db: s.channel_curves_db.iter().map(|c| c.iter().map(|&v| db(v)).collect()).collect(),
         };
-        let frames = self.peaks.frames();
-        let overview = Overview {
-            frames,
-            channels: self.peaks.channels(),
-            columns: overview_columns,
-            scale: peaks::SCALE,
-            min_max: self.peaks.columns_quantised(0, frames, overview_columns).into_iter().flatten().collect(),
-        };
+        let overview = Overview::of(&self.peaks, overview_columns);
         serde_json::to_string(&Summary { loudness, curves, spectrum, overview }).expect("the summary serialises")
     }
+}
+
+impl Overview {
+    /// `columns` columns across the whole of `peaks`.
+    fn of(peaks: &PeakPyramid, columns: usize) -> Self {
+        let frames = peaks.frames();
+        Overview {
+            frames,
+            channels: peaks.channels(),
+            columns,
+            scale: peaks::SCALE,
+            min_max: peaks.columns_quantised(0, frames, columns).into_iter().flatten().collect(),
+        }
+    }
+}
+
+/// The JSON of a waveform overview of `columns` columns across the whole of
+/// `peaks` (the `overview` of [`Analysis::summary_json`]), for drawing a
+/// file as soon as it is loaded, before the rest of the analysis.
+pub fn overview_json(peaks: &PeakPyramid, columns: usize) -> String {
+    serde_json::to_string(&Overview::of(peaks, columns)).expect("the overview serialises")
 }
 
 #[cfg(test)]

@@ -35,6 +35,9 @@
 //!   the master's summary JSON (the shape of `lqs_summary`'s) in the output
 //!   buffer. The host keeps the last master's analysis until another
 //!   preview finishes or another file is loaded.
+//! - Waveform overview as soon as the file is loaded (its peaks are
+//!   gathered while it loads): `lqs_overview(host, columns)` puts the JSON in
+//!   the output buffer.
 //! - Waveform at any zoom: `lqs_peaks(host, which, start_frame, end_frame,
 //!   columns)`, `which` 0 for the loaded file (the mix) and 1 for the
 //!   master, puts `columns` columns of min/max over frames
@@ -318,6 +321,24 @@ pub unsafe extern "C" fn lqs_summary(h: *mut Host, columns: u32) -> i32 {
     0
 }
 
+/// Puts the loaded file's waveform overview JSON (`columns` columns across
+/// it; the shape of the summary's `overview`) in the output buffer, as soon
+/// as the file is loaded. Returns 0, or −1 before that.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_overview(h: *mut Host, columns: u32) -> i32 {
+    let h = &mut *h;
+    let json = match h.session.as_ref().and_then(Session::peaks) {
+        Some(p) => crate::analysis::overview_json(p, columns as usize),
+        None => return h.fail("the file is not loaded yet"),
+    };
+    h.out.clear();
+    h.out.extend_from_slice(json.as_bytes());
+    0
+}
+
 /// Starts an export with the settings JSON in the first `settings_len` bytes
 /// of the input buffer (partial JSON is fine: defaults fill the rest), to a
 /// target of `lufs` / `ceiling_dbtp` if `has_target`. Returns 0, or −1 on error.
@@ -484,23 +505,23 @@ pub unsafe extern "C" fn lqs_master_summary(h: *mut Host, columns: u32) -> i32 {
 #[no_mangle]
 pub unsafe extern "C" fn lqs_peaks(h: *mut Host, which: u32, start_frame: f64, end_frame: f64, columns: u32) -> i32 {
     let h = &mut *h;
-    let analysis = match which {
-        0 => h.session.as_ref().and_then(Session::analysis),
-        1 => h.master.as_ref(),
+    let pyramid = match which {
+        0 => h.session.as_ref().and_then(Session::peaks),
+        1 => h.master.as_ref().map(|a| &a.peaks),
         _ => None,
     };
-    let Some(a) = analysis else {
-        return h.fail(if which == 0 { "the file is not analysed yet" } else { "the master has not been previewed yet" });
+    let Some(p) = pyramid else {
+        return h.fail(if which == 0 { "the file is not loaded yet" } else { "the master has not been previewed yet" });
     };
     // `as` saturates: NaN and negative frames read 0.
     let (start, end) = (start_frame as usize, end_frame as usize);
-    let values = a.peaks.columns(start, end, columns as usize);
+    let values = p.columns(start, end, columns as usize);
     h.out.clear();
     h.out.reserve(values.len() * 4);
     for v in values {
         h.out.extend_from_slice(&v.to_le_bytes());
     }
-    a.peaks.channels() as i32
+    p.channels() as i32
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@
 pub mod export;
 pub mod pieces;
 
-use crate::analysis::{Analysis, Analyzer};
+use crate::analysis::{Analysis, Analyzer, PeakBuilder, PeakPyramid};
 use crate::error::DspError;
 use crate::wav::PcmStream;
 use pieces::PieceReader;
@@ -58,6 +58,11 @@ pub struct Session {
     loaded: usize,
     /// The WAV decoder while a WAV file is being read.
     wav: Option<PcmStream<PieceReader>>,
+    /// The waveform's peak pyramid while the file loads (cheap), so the
+    /// waveform can be drawn before the rest of the analysis.
+    loading_peaks: Option<PeakBuilder>,
+    /// The finished pyramid, once the file is loaded.
+    peaks: Option<PeakPyramid>,
     /// The analysis while it runs.
     analyzer: Option<Analyzer>,
     /// Frames analysed so far.
@@ -87,6 +92,8 @@ impl Session {
             frames,
             loaded: 0,
             wav: None,
+            loading_peaks: Some(PeakBuilder::new(channels, frames)),
+            peaks: None,
             analyzer: None,
             analyzed: 0,
             analysis: None,
@@ -133,7 +140,7 @@ impl Session {
         let input = Arc::get_mut(&mut self.input).ok_or_else(busy)?;
         let mut out: Vec<&mut [f32]> = input.iter_mut().map(|c| &mut c[from..from + n]).collect();
         pcm.read_into(&mut out)?;
-        self.loaded += n;
+        self.mark_loaded(from + n);
         if self.loaded == self.frames {
             self.wav = None;
         }
@@ -148,7 +155,28 @@ impl Session {
 
     /// Marks the first `frames` frames of every channel as written.
     pub fn commit(&mut self, frames: usize) {
-        self.loaded = self.loaded.max(frames.min(self.frames));
+        self.mark_loaded(frames.min(self.frames));
+    }
+
+    /// Frames up to `to` are in storage: they go into the peak pyramid.
+    fn mark_loaded(&mut self, to: usize) {
+        if to <= self.loaded {
+            return;
+        }
+        if let Some(p) = self.loading_peaks.as_mut() {
+            let piece: Vec<&[f32]> = self.input.iter().map(|c| &c[self.loaded..to]).collect();
+            p.add(&piece);
+        }
+        self.loaded = to;
+        if self.loaded == self.frames {
+            self.peaks = self.loading_peaks.take().map(PeakBuilder::finish);
+        }
+    }
+
+    /// The waveform's peak pyramid, once the file is loaded (before the
+    /// analysis is done).
+    pub fn peaks(&self) -> Option<&PeakPyramid> {
+        self.peaks.as_ref()
     }
 
     /// True once every frame is in storage (playback can start).
@@ -252,6 +280,7 @@ mod tests {
                     s.feed_wav(&bytes[at as usize..at as usize + len]).unwrap();
                 }
                 assert!(s.loaded());
+                assert_eq!(s.peaks().map(|p| p.frames()), Some(want.frames()), "the pyramid is built while reading");
                 assert_eq!(s.sample_rate(), sr);
                 assert_eq!(**s.input(), want.channels, "{channels} ch {bits} bit, pieces of {piece}");
             }
@@ -287,7 +316,10 @@ mod tests {
         assert!(!s.loaded());
         s.commit(audio[0].len());
         assert!(s.loaded());
+        // The waveform's pyramid is ready at load, and is the analysis's own.
+        let at_load = s.peaks().cloned().expect("peaks at load");
         while !s.analyze(10_000).unwrap() {}
+        assert_eq!(&at_load, &s.analysis().unwrap().peaks);
         let mut m = crate::loudness::meter::Meter::new(2, sr).unwrap();
         m.add_channels(&audio, 0, audio[0].len());
         assert_eq!(s.analysis().unwrap().loudness, m.report());
