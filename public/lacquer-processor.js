@@ -4,8 +4,10 @@
 //   worker sends ahead of the playhead (transferred Float32Arrays, asked for
 //   over a MessagePort to the worker). Play, pause, seek and loop are counted
 //   in frames here, so they are sample-accurate. Starting, stopping and
-//   jumping ramp the level over one render quantum, so nothing clicks. If a
-//   chunk is late (just after a seek) the playhead waits, in silence.
+//   jumping ramp the level over one render quantum, so nothing clicks; a
+//   loop fades out over the 2 ms before its end and in over the 2 ms after
+//   its start. If a chunk is late (just after a seek) the playhead waits,
+//   in silence.
 // - Chain. The lacquer-dsp wasm module (C-ABI exports, instantiated here
 //   synchronously from bytes the page passes in processorOptions) runs the
 //   mastering chain, the latency-aligned dry path and the live meters.
@@ -73,6 +75,7 @@ class LacquerProcessor extends AudioWorkletProcessor {
     this.pendingSeek = -1;    // frame to jump to after the ramp down
     this.loopStart = -1;      // loop region, frames (−1: none)
     this.loopEnd = -1;
+    this.loopFade = Math.round(0.002 * sampleRate); // 2 ms at each loop point, frames
     this.gen = 0;             // bumps on every jump: older chunks are dropped
     this.chunks = [];         // { start, frames, data: [Float32Array] }, in play order
     this.asked = 0;           // next frame to ask the worker for
@@ -249,9 +252,21 @@ class LacquerProcessor extends AudioWorkletProcessor {
       const k = Math.min(n - done, c.frames - c.read, limit - this.pos);
       const l = c.data[0], r = c.data[c.data.length > 1 ? 1 : 0];
       const inL = this.inL, inR = this.inR;
-      for (let i = 0; i < k; i++) {
-        inL[at + done + i] = l[c.read + i];
-        inR[at + done + i] = r[c.read + i];
+      const fade = this.loopFade;
+      if (this.loopStart >= 0 && this.pos < this.loopEnd
+        && (this.pos < this.loopStart + fade || this.pos + k > this.loopEnd - fade)) {
+        // Short fades at the loop points, so the wrap does not click.
+        for (let i = 0; i < k; i++) {
+          const f = this.pos + i;
+          const g = Math.min(1, (f - this.loopStart + 1) / (fade + 1), (this.loopEnd - f) / (fade + 1));
+          inL[at + done + i] = l[c.read + i] * g;
+          inR[at + done + i] = r[c.read + i] * g;
+        }
+      } else {
+        for (let i = 0; i < k; i++) {
+          inL[at + done + i] = l[c.read + i];
+          inR[at + done + i] = r[c.read + i];
+        }
       }
       c.read += k;
       done += k;

@@ -30,6 +30,7 @@ let host = 0;          // the session host in wasm memory
 let port = null;       // MessagePort to the worklet
 let source = null;     // { sid, channels, frames, rate, loaded }
 let task = null;       // { id, kind, cancelled }
+let jobOwner = null;   // the task whose master job the host holds
 const pendingNeeds = [];
 const utf8 = new TextDecoder();
 const utf8Encode = new TextEncoder();
@@ -297,6 +298,7 @@ async function runMaster(id, settingsJson, target, preview) {
   const settingsLen = putBytes(utf8Encode.encode(settingsJson || '{}'));
   const start = preview ? wasm.lqs_preview_start : wasm.lqs_export_start;
   check(start(host, settingsLen, target ? 1 : 0, target ? target.lufs : 0, target ? target.ceilingDbtp : 0));
+  jobOwner = t; // one job at a time in the host: starting this one dropped any other
   const sink = preview ? null : await Sink.open(id);
   try {
     let sliceStart = performance.now();
@@ -313,6 +315,7 @@ async function runMaster(id, settingsJson, target, preview) {
       }
     }
     check(wasm.lqs_export_finish(host));
+    jobOwner = null;
     if (sink) sink.write(outBytes());
     wasm.lqs_export_report(host);
     const report = JSON.parse(outText());
@@ -324,7 +327,8 @@ async function runMaster(id, settingsJson, target, preview) {
       post({ type: 'exported', id, file, report, ms: performance.now() - started });
     }
   } catch (e) {
-    wasm.lqs_export_cancel(host);
+    // Drop the host's job only if it is still this one (a newer job may have replaced it).
+    if (jobOwner === t) { wasm.lqs_export_cancel(host); jobOwner = null; }
     if (sink) await sink.abort();
     throw e;
   } finally {

@@ -116,7 +116,8 @@ pub fn Waveform() -> impl IntoView {
             (z.start_frame - a.floor()).abs() <= 1.0 && (z.end_frame - b.ceil()).abs() <= 1.0
         });
         let mut painted = false;
-        for (master, fill) in [(false, "#5b6470"), (true, "rgba(255,138,61,0.75)")] {
+        // The master under the mix: a louder master shows round the mix's edges.
+        for (master, fill) in [(true, "rgba(255,138,61,0.85)"), (false, "rgba(120,130,142,0.9)")] {
             // The mix from the overview sent at load; the master from its preview.
             let overview = if master {
                 state.master_analysis.with(|a| a.as_ref().map(|a| a.overview.clone()))

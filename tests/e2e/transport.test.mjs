@@ -115,12 +115,22 @@ test('play, seek, loop and pause are sample-accurate in the worklet', async () =
     const k = 200_000 + (i - seekStart);
     assert.ok(Math.abs(left[i]) <= k / 2 ** 21 + 1e-9, `ramped frame ${k} is at most its source level`);
   }
-  // 3. The loop: from its start to its end, then straight back to its start, sample for sample.
+  // 3. The loop: from its start to its end, then straight back to its start,
+  // sample for sample, with a 2 ms fade (96 frames) on each side of the loop point.
+  const fadeFrames = 96;
   const inLoop = r.filter((x) => x.from >= loop.start && x.to < loop.end);
   assert.ok(inLoop.length >= 3, `the loop comes round several times: ${JSON.stringify(inLoop.slice(0, 4))}`);
   for (let j = 1; j < inLoop.length; j++) {
-    assert.equal(inLoop[j].from, loop.start, 'each pass starts at the loop start');
-    assert.equal(inLoop[j - 1].to, loop.end - 1, 'each pass ends on the last frame before the loop end');
-    assert.equal(inLoop[j].at, inLoop[j - 1].atEnd + 1, 'no gap and no repeat at the loop point');
+    assert.equal(inLoop[j].from, loop.start + fadeFrames, 'each pass is at full level from 2 ms after the loop start');
+    assert.equal(inLoop[j - 1].to, loop.end - 1 - fadeFrames, 'and up to 2 ms before the loop end');
+    // In between, exactly the faded frames: the end of one pass, then the start of the next.
+    const gap = inLoop[j].at - inLoop[j - 1].atEnd - 1;
+    assert.equal(gap, 2 * fadeFrames, 'no frame missing or repeated at the loop point');
+    for (let i = 0; i < gap; i++) {
+      const k = i < fadeFrames ? loop.end - fadeFrames + i : loop.start + (i - fadeFrames);
+      const g = Math.min(1, (k - loop.start + 1) / (fadeFrames + 1), (loop.end - k) / (fadeFrames + 1));
+      const got = left[inLoop[j - 1].atEnd + 1 + i];
+      assert.ok(Math.abs(got - Math.fround(Math.fround(k / 2 ** 21) * g)) < 1e-9, `faded frame ${k}: ${got}`);
+    }
   }
 });
