@@ -24,6 +24,16 @@ pub fn use_state() -> AppState {
     expect_context::<AppState>()
 }
 
+/// Mounts its children in a task of their own, after the page around them:
+/// the studio appears in several short tasks instead of one long one, so
+/// the page never freezes when a file lands.
+#[component]
+fn Later(children: ChildrenFn) -> impl IntoView {
+    let ready = RwSignal::new(false);
+    set_timeout(move || ready.set(true), std::time::Duration::ZERO);
+    view! { <Show when=move || ready.get()>{children()}</Show> }
+}
+
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
@@ -67,16 +77,16 @@ pub fn App() -> impl IntoView {
                 <Show when=has_file>
                     <section class="deck">
                         <FileCard/>
-                        <Waveform/>
+                        <Later><Waveform/></Later>
                         <Transport/>
-                        <LoudnessView/>
-                        <AnalysisCard/>
+                        <Later><LoudnessView/></Later>
+                        <Later><AnalysisCard/></Later>
                         <MasterReportCard/>
                     </section>
                     <section class="side">
-                        <Meters/>
-                        <SpectrumView/>
-                        <TonalBalance/>
+                        <Later><Meters/></Later>
+                        <Later><SpectrumView/></Later>
+                        <Later><TonalBalance/></Later>
                         <ExportPanel/>
                     </section>
                 </Show>

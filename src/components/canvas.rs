@@ -2,8 +2,11 @@
 //! and the time axis the timeline views share.
 
 use crate::state::TimeView;
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ResizeObserver, ResizeObserverEntry};
 
 /// A canvas ready to draw on in CSS pixels.
 pub struct Surface {
@@ -15,12 +18,42 @@ pub struct Surface {
     pub h: f64,
 }
 
-/// Sizes `canvas`'s backing store to its laid-out size times the device
-/// pixel ratio (never wider than the element: no canvas exceeds the
-/// viewport) and clears it.
-pub fn surface(canvas: &HtmlCanvasElement) -> Option<Surface> {
+/// The laid-out size of `canvas`, CSS px, kept up to date by a
+/// `ResizeObserver`: read after layout, so drawing never forces one (reading
+/// `clientWidth` after the page changed would lay out the whole page, once
+/// for every canvas).
+pub fn observed_size(canvas: NodeRef<Canvas>) -> RwSignal<(f64, f64)> {
+    let size = RwSignal::new((0.0, 0.0));
+    let observer = StoredValue::new_local(None::<(ResizeObserver, Closure<dyn FnMut(js_sys::Array)>)>);
+    Effect::new(move |_| {
+        let Some(c) = canvas.get() else { return };
+        if observer.with_value(Option::is_some) {
+            return;
+        }
+        let on_resize = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+            if let Some(e) = entries.get(0).dyn_into::<ResizeObserverEntry>().ok() {
+                let r = e.content_rect();
+                size.set((r.width(), r.height()));
+            }
+        });
+        if let Ok(o) = ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
+            o.observe(&c);
+            observer.set_value(Some((o, on_resize)));
+        }
+    });
+    on_cleanup(move || {
+        if let Some((o, _)) = observer.try_update_value(Option::take).flatten() {
+            o.disconnect();
+        }
+    });
+    size
+}
+
+/// Sizes `canvas`'s backing store to `size` (its laid-out size, CSS px,
+/// from [`observed_size`]) times the device pixel ratio (never wider than
+/// the element: no canvas exceeds the viewport) and clears it.
+pub fn surface(canvas: &HtmlCanvasElement, (w, h): (f64, f64)) -> Option<Surface> {
     let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).max(1.0);
-    let (w, h) = (canvas.client_width() as f64, canvas.client_height() as f64);
     if w <= 0.0 || h <= 0.0 {
         return None;
     }

@@ -69,15 +69,13 @@ pub fn LoudnessView() -> impl IntoView {
     let canvas_ref = NodeRef::<Canvas>::new();
     let duration = move || state.file.with(|f| f.as_ref().map_or(0.0, |f| f.duration_s));
     let pointer = RwSignal::new(None::<f64>);
-    let resized = RwSignal::new(0u32);
-    let _ = window_event_listener(leptos::ev::resize, move |_| resized.update(|n| *n += 1));
+    let size = canvas::observed_size(canvas_ref);
     let target = lacquer_dsp::loudness::target::Target::default();
     let (target_lufs, ceiling_dbtp) = (target.lufs, target.ceiling_dbtp);
 
     Effect::new(move |_| {
-        resized.track();
         let Some(c) = canvas_ref.get() else { return };
-        let Some(s) = canvas::surface(&c) else { return };
+        let Some(s) = canvas::surface(&c, size.get()) else { return };
         let v = span(state.view.get(), duration());
         // Grid every 6 LU, labelled.
         s.ctx.set_font("11px system-ui, sans-serif");

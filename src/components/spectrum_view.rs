@@ -55,13 +55,11 @@ pub fn SpectrumView() -> impl IntoView {
     let state = use_state();
     let handle = expect_context::<crate::app::EngineHandle>();
     let canvas_ref = NodeRef::<Canvas>::new();
-    let resized = RwSignal::new(0u32);
-    let _ = window_event_listener(leptos::ev::resize, move |_| resized.update(|n| *n += 1));
+    let size = canvas::observed_size(canvas_ref);
 
     Effect::new(move |_| {
-        resized.track();
         let Some(c) = canvas_ref.get() else { return };
-        let Some(s) = canvas::surface(&c) else { return };
+        let Some(s) = canvas::surface(&c, size.get()) else { return };
         s.ctx.set_font("10px system-ui, sans-serif");
         for hz in [50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0] {
             let x = x_of_hz(hz, s.w).round() + 0.5;

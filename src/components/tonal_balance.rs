@@ -31,13 +31,11 @@ fn label(hz: f32) -> String {
 pub fn TonalBalance() -> impl IntoView {
     let state = use_state();
     let canvas_ref = NodeRef::<Canvas>::new();
-    let resized = RwSignal::new(0u32);
-    let _ = window_event_listener(leptos::ev::resize, move |_| resized.update(|n| *n += 1));
+    let size = canvas::observed_size(canvas_ref);
 
     Effect::new(move |_| {
-        resized.track();
         let Some(c) = canvas_ref.get() else { return };
-        let Some(s) = canvas::surface(&c) else { return };
+        let Some(s) = canvas::surface(&c, size.get()) else { return };
         let mix = state.analysis.with(levels);
         let master = state.master_analysis.with(levels);
         let n = mix.len().max(master.len());

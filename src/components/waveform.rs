@@ -87,8 +87,7 @@ pub fn Waveform() -> impl IntoView {
     let engine = use_engine();
     let canvas_ref = NodeRef::<Canvas>::new();
     let duration = move || state.file.with(|f| f.as_ref().map_or(0.0, |f| f.duration_s));
-    let resized = RwSignal::new(0u32);
-    let _ = window_event_listener(leptos::ev::resize, move |_| resized.update(|n| *n += 1));
+    let size = canvas::observed_size(canvas_ref);
     // Whether this file's waveform has been painted (reset for each file).
     let first_paint = StoredValue::new(false);
     Effect::new(move |_| {
@@ -98,9 +97,8 @@ pub fn Waveform() -> impl IntoView {
     });
 
     Effect::new(move |_| {
-        resized.track();
         let Some(c) = canvas_ref.get() else { return };
-        let Some(s) = canvas::surface(&c) else { return };
+        let Some(s) = canvas::surface(&c, size.get()) else { return };
         let d = duration();
         let v = span(state.view.get(), d);
         // Selection under everything.
@@ -149,16 +147,15 @@ pub fn Waveform() -> impl IntoView {
     {
         let engine = engine.clone();
         Effect::new(move |_| {
-            resized.track();
+            let width = size.get().0;
             let view = state.view.get();
             let ready = state.overview.with(Option::is_some);
             let _master = state.master_analysis.with(Option::is_some);
             if !ready || view.end_s <= view.start_s {
                 return;
             }
-            let Some(c) = canvas_ref.get() else { return };
             let (a, b) = span(view, duration());
-            engine.request_peaks(a, b, c.client_width().max(1) as u32);
+            engine.request_peaks(a, b, width.max(1.0) as u32);
         });
     }
 
