@@ -1,0 +1,239 @@
+//! Tests of [`super`] (worklet.rs).
+use super::*;
+
+/// Drives an engine like the worklet does: 128-frame quanta of a 997 Hz
+/// sine at `dbfs` in every channel of the source.
+fn run(channels: u32, dbfs: f64, secs: f64) -> (f32, f32) {
+    let sr = 48_000.0;
+    let e = lq_create(sr, 128);
+    assert!(!e.is_null());
+    let amp = libm::pow(10.0, dbfs / 20.0);
+    let n = (secs * sr as f64) as usize;
+    unsafe {
+        lq_set_meter_channels(e, channels);
+        let (l, r) = (lq_input_ptr(e, 0), lq_input_ptr(e, 1));
+        for q in 0..n / 128 {
+            for i in 0..128 {
+                let t = (q * 128 + i) as f64 / sr as f64;
+                let v = (amp * libm::sin(2.0 * core::f64::consts::PI * 997.0 * t)) as f32;
+                *l.add(i) = v;
+                *r.add(i) = v;
+            }
+            lq_process(e, 128);
+        }
+        let read = |slot: Meter| *lq_meters_ptr(e).add(slot as usize);
+        lq_update_loudness(e);
+        let out = (read(Meter::MomentaryLufs), read(Meter::ShortTermLufs));
+        lq_reset(e);
+        lq_update_loudness(e);
+        assert_eq!(read(Meter::MomentaryLufs), f32::NEG_INFINITY);
+        lq_destroy(e);
+        out
+    }
+}
+
+#[test]
+fn dry_path_is_the_input_delayed_by_the_latency_bit_for_bit() {
+    let sr = 48_000.0;
+    let e = lq_create(sr, 128);
+    let x: Vec<f32> = crate::test_signals::noise(128 * 200, 0.5, 5);
+    let mut outs = Vec::new();
+    unsafe {
+        let lat = lq_latency(e) as usize;
+        assert!(lat > 0);
+        lq_set_monitor(e, 1);
+        for q in 0..200 {
+            let (l, r) = (lq_input_ptr(e, 0), lq_input_ptr(e, 1));
+            for i in 0..128 {
+                *l.add(i) = x[q * 128 + i];
+                *r.add(i) = -x[q * 128 + i];
+            }
+            lq_process(e, 128);
+            for i in 0..128 {
+                outs.push((*lq_output_ptr(e, 0).add(i), *lq_output_ptr(e, 1).add(i)));
+            }
+        }
+        // After the fade (10 ms), exactly the input, `lat` frames late.
+        let fade = (0.010 * sr) as usize + 1;
+        for (k, &(l, r)) in outs.iter().enumerate().skip(fade.max(lat)) {
+            assert_eq!((l, r), (x[k - lat], -x[k - lat]), "frame {k}");
+        }
+        // Back to the master: it crossfades without a step larger than the signal's own.
+        lq_set_monitor(e, 0);
+        let (l, r) = (lq_input_ptr(e, 0), lq_input_ptr(e, 1));
+        for i in 0..128 {
+            *l.add(i) = x[i];
+            *r.add(i) = -x[i];
+        }
+        lq_process(e, 128);
+        lq_destroy(e);
+    }
+}
+
+/// Feeds `secs` of `f(frame) -> (left, right)` through `e` in 128-frame quanta.
+unsafe fn feed(e: *mut Engine, sr: f32, start: usize, secs: f64, f: impl Fn(usize) -> (f32, f32)) {
+    let n = (secs * sr as f64) as usize;
+    let (l, r) = (lq_input_ptr(e, 0), lq_input_ptr(e, 1));
+    for q in 0..n / 128 {
+        for i in 0..128 {
+            let (a, b) = f(start + q * 128 + i);
+            *l.add(i) = a;
+            *r.add(i) = b;
+        }
+        lq_process(e, 128);
+    }
+}
+
+/// Sets a chain that passes the input through, only delayed: every stage
+/// bypassed, no DC removal, no dither.
+unsafe fn transparent(e: *mut Engine) {
+    let mut s = Settings::default();
+    s.eq.bypass = true;
+    s.compressor.bypass = true;
+    s.stereo.bypass = true;
+    s.limiter.bypass = true;
+    s.output.dc_remove = false;
+    s.output.dither = false;
+    let json = serde_json::to_string(&s).unwrap();
+    let buf = lq_settings_buf(e, json.len() as u32);
+    core::ptr::copy_nonoverlapping(json.as_ptr(), buf, json.len());
+    assert_eq!(lq_apply_settings(e, json.len() as u32), 0);
+}
+
+fn sine_at(amp: f64, freq: f64, sr: f32, phase: f64) -> impl Fn(usize) -> f32 {
+    move |i| (amp * libm::sin(2.0 * core::f64::consts::PI * freq * i as f64 / sr as f64 + phase)) as f32
+}
+
+#[test]
+fn true_peak_per_channel_over_each_quantum() {
+    // A sine at fs/4 with a 45° phase: every sample is ±0.707 of the
+    // amplitude, the true peak 3 dB above. Left at −10 dBTP, right at −16,
+    // through a chain that only delays it. The expected true peak is also
+    // checked against the output's own amplitude, √(x[n]² + x[n+1]²) at fs/4.
+    for sr in [48_000.0f32, 44_100.0] {
+        let e = lq_create(sr, 128);
+        unsafe {
+            transparent(e);
+            let (al, ar) = (libm::pow(10.0, -10.0 / 20.0), libm::pow(10.0, -16.0 / 20.0));
+            let (sl, sr_) = (
+                sine_at(al, sr as f64 / 4.0, sr, 0.25 * core::f64::consts::PI),
+                sine_at(ar, sr as f64 / 4.0, sr, 0.25 * core::f64::consts::PI),
+            );
+            feed(e, sr, 0, 1.0, |i| (sl(i), sr_(i)));
+            let read = |slot: Meter| *lq_meters_ptr(e).add(slot as usize);
+            for (ch, slot, sample_slot, want_db) in
+                [(0, Meter::TruePeakL, Meter::PeakL, -10.0), (1, Meter::TruePeakR, Meter::PeakR, -16.0)]
+            {
+                let out = core::slice::from_raw_parts(lq_output_ptr(e, ch), 128);
+                let amp =
+                    (0..127).map(|i| (out[i] * out[i] + out[i + 1] * out[i + 1]).sqrt()).fold(0.0f32, f32::max);
+                let tp_db = 20.0 * read(slot).log10();
+                let sample_db = 20.0 * read(sample_slot).log10();
+                assert!((tp_db - 20.0 * amp.log10()).abs() < 0.5, "{sr} ch {ch}: {tp_db} dBTP, amplitude {amp}");
+                assert!((tp_db - want_db).abs() < 0.5, "{sr} ch {ch}: {tp_db} dBTP");
+                // 3 dB above the sample peak.
+                assert!((tp_db - sample_db - 3.01).abs() < 0.5, "{sr} ch {ch}: {tp_db} vs {sample_db}");
+            }
+            // A quantum of silence after the chain's tail: the reading is per quantum.
+            feed(e, sr, 0, 0.5, |_| (0.0, 0.0));
+            assert_eq!((read(Meter::TruePeakL), read(Meter::TruePeakR)), (0.0, 0.0));
+            // Meters off: no true peak.
+            feed(e, sr, 0, 0.1, |i| (sl(i), sr_(i)));
+            assert!(read(Meter::TruePeakL) > 0.0);
+            lq_set_meter_channels(e, 0);
+            feed(e, sr, 0, 0.1, |i| (sl(i), sr_(i)));
+            assert_eq!(read(Meter::TruePeakL), 0.0);
+            lq_destroy(e);
+        }
+    }
+}
+
+#[test]
+fn integrated_loudness_since_play_and_its_reset() {
+    let sr = 48_000.0;
+    let e = lq_create(sr, 128);
+    unsafe {
+        let read = |slot: Meter| *lq_meters_ptr(e).add(slot as usize);
+        // Nothing measured yet: every loudness slot reads −∞.
+        for slot in [Meter::MomentaryLufs, Meter::ShortTermLufs, Meter::IntegratedLufs] {
+            assert_eq!(read(slot), f32::NEG_INFINITY);
+        }
+        lq_update_loudness(e);
+        assert_eq!(read(Meter::IntegratedLufs), f32::NEG_INFINITY);
+        // −20 dBFS at 997 Hz in both channels: −20 LUFS (EBU Tech 3341 case 1).
+        let s20 = sine_at(libm::pow(10.0, -20.0 / 20.0), 997.0, sr, 0.0);
+        feed(e, sr, 0, 10.0, |i| (s20(i), s20(i)));
+        lq_update_loudness(e);
+        let i = read(Meter::IntegratedLufs);
+        assert!((i + 20.0).abs() <= 0.1, "{i}");
+        // A seek (lq_reset) leaves it running; lq_reset_integrated restarts it.
+        lq_reset(e);
+        lq_update_loudness(e);
+        assert_eq!(read(Meter::IntegratedLufs), i);
+        lq_reset_integrated(e);
+        assert_eq!(read(Meter::IntegratedLufs), f32::NEG_INFINITY);
+        lq_update_loudness(e);
+        assert_eq!(read(Meter::IntegratedLufs), f32::NEG_INFINITY);
+        let s30 = sine_at(libm::pow(10.0, -30.0 / 20.0), 997.0, sr, 0.0);
+        feed(e, sr, 0, 5.0, |i| (s30(i), s30(i)));
+        lq_update_loudness(e);
+        let i = read(Meter::IntegratedLufs);
+        assert!((i + 30.0).abs() <= 0.1, "{i}");
+        // Mono: one channel at weight 1, −3 dB against the same in stereo.
+        lq_set_meter_channels(e, 1);
+        lq_update_loudness(e);
+        assert_eq!(read(Meter::IntegratedLufs), f32::NEG_INFINITY);
+        feed(e, sr, 0, 5.0, |i| (s20(i), s20(i)));
+        lq_update_loudness(e);
+        let i = read(Meter::IntegratedLufs);
+        assert!((i + 23.01).abs() <= 0.1, "{i}");
+        lq_destroy(e);
+    }
+}
+
+#[test]
+fn spectrum_through_the_c_abi() {
+    let sr = 48_000.0;
+    let e = lq_create(sr, 128);
+    unsafe {
+        let points = lq_spectrum_points(e) as usize;
+        assert_eq!(points, 480);
+        let freqs = core::slice::from_raw_parts(lq_spectrum_freqs_ptr(e), points);
+        assert!(freqs[0] == 20.0 && (freqs[points - 1] - 20_000.0).abs() < 0.1);
+        assert_eq!(lq_spectrum_set(e, 45, 24), -1);
+        assert_eq!(lq_spectrum_set(e, 20, 6), -1);
+        assert_eq!(lq_spectrum_set(e, 0, 12), 0);
+        // 1 kHz at −6 dBFS, right only: a mid of −12 dBFS, in and out of a
+        // chain that only delays it.
+        transparent(e);
+        let s = sine_at(libm::pow(10.0, -6.0 / 20.0), 1000.0, sr, 0.0);
+        feed(e, sr, 0, 2.0, |i| (0.0, s(i)));
+        lq_spectrum_update(e);
+        let v = core::slice::from_raw_parts(lq_spectrum_ptr(e), 4 * points);
+        let at =
+            (0..points).min_by(|&a, &b| (freqs[a] - 1000.0).abs().total_cmp(&(freqs[b] - 1000.0).abs())).unwrap();
+        for row in 0..4 {
+            let r = &v[row * points..(row + 1) * points];
+            let top = (0..points).fold(0, |m, i| if r[i] > r[m] { i } else { m });
+            assert_eq!(top, at, "row {row}");
+            assert!((r[at] + 12.0).abs() < 0.5, "row {row}: {}", r[at]);
+        }
+        lq_spectrum_reset_peaks(e);
+        assert!(v[2 * points..].iter().all(|&x| x == -150.0));
+        lq_destroy(e);
+    }
+}
+
+#[test]
+fn live_loudness_of_the_output_stereo_and_mono() {
+    // A −20 dBFS sine passes the default chain unchanged (below the
+    // compressor's threshold and the limiter's ceiling): −20 LUFS in both
+    // channels of stereo (EBU Tech 3341 case 1), −23 LUFS as mono.
+    let (m, s) = run(2, -20.0, 4.0);
+    assert!((m + 20.0).abs() < 0.1 && (s + 20.0).abs() < 0.1, "{m} {s}");
+    let (m, s) = run(1, -20.0, 4.0);
+    assert!((m + 23.01).abs() < 0.1 && (s + 23.01).abs() < 0.1, "{m} {s}");
+    // Switched off, the meter reads nothing.
+    let (m, s) = run(0, -20.0, 4.0);
+    assert_eq!((m, s), (f32::NEG_INFINITY, f32::NEG_INFINITY));
+}
