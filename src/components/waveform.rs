@@ -1,7 +1,8 @@
 //! The waveform: the mix, and the master over it once there is one, with the
-//! playhead and the selected region. Click to seek, drag to select, the
-//! wheel or a pinch to zoom (from the whole track down to 3 s), Shift+wheel
-//! to scroll, `L` to loop the selection.
+//! playhead and the selected region. Click to seek, drag the playhead to
+//! move it, drag anywhere else to select, the wheel or a trackpad pinch to
+//! zoom (from the whole track down to 3 s), Shift+wheel to scroll, `L` to
+//! loop the selection.
 //! Drawn from the worker's peak summaries, never from audio.
 
 use super::canvas::{self, span, t_of, x_of};
@@ -167,13 +168,26 @@ pub fn Waveform() -> impl IntoView {
         let x = (ev.client_x() as f64 - rect.left()).clamp(0.0, rect.width());
         Some((x, t_of(x, span(state.view.get_untracked(), duration()), rect.width())))
     };
+    // A drag that starts on the playhead moves it (seeking as it goes).
+    let scrubbing = StoredValue::new(false);
     let on_down = move |ev: MouseEvent| {
-        down_at.set_value(pointer_t(&ev));
+        let at = pointer_t(&ev);
+        let on_playhead = at.zip(canvas_ref.get()).is_some_and(|((x, _), c)| {
+            let w = c.get_bounding_client_rect().width();
+            (x - x_of(state.position_s.get_untracked(), span(state.view.get_untracked(), duration()), w)).abs() <= DRAG_PX * 1.5
+        });
+        scrubbing.set_value(on_playhead);
+        down_at.set_value(at);
     };
-    let on_move = move |ev: MouseEvent| {
-        if let (Some((x0, t0)), Some((x, t))) = (down_at.get_value(), pointer_t(&ev)) {
-            if (x - x0).abs() >= DRAG_PX {
-                state.selection.set(Some((t0.min(t), t0.max(t))));
+    let on_move = {
+        let engine = engine.clone();
+        move |ev: MouseEvent| {
+            if let (Some((x0, t0)), Some((x, t))) = (down_at.get_value(), pointer_t(&ev)) {
+                if scrubbing.get_value() {
+                    engine.seek(t);
+                } else if (x - x0).abs() >= DRAG_PX {
+                    state.selection.set(Some((t0.min(t), t0.max(t))));
+                }
             }
         }
     };
@@ -183,7 +197,9 @@ pub fn Waveform() -> impl IntoView {
             let Some((x0, t0)) = down_at.get_value() else { return };
             down_at.set_value(None);
             let Some((x, t)) = pointer_t(&ev) else { return };
-            if (x - x0).abs() < DRAG_PX {
+            if scrubbing.get_value() {
+                engine.seek(t);
+            } else if (x - x0).abs() < DRAG_PX {
                 engine.seek(t0);
             } else {
                 state.selection.set(Some((t0.min(t), t0.max(t))));
@@ -245,7 +261,7 @@ pub fn Waveform() -> impl IntoView {
                 class="wave-canvas"
                 data-testid="waveform-canvas"
                 role="img"
-                aria-label="Waveform of the mix and the master. Click to seek, drag to select, wheel to zoom."
+                aria-label="Waveform of the mix and the master. Click to seek, drag the playhead to move it, drag elsewhere to select, wheel to zoom."
                 on:mousedown=on_down
                 on:mousemove=on_move
                 on:mouseup=on_up
