@@ -10,8 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { serveDir } from '../lib/server.mjs';
-import { launch } from '../lib/browser.mjs';
+import { openApp, longTasksSince } from '../lib/app.mjs';
 import { writeWavFile } from '../lib/wav.mjs';
 import { programme } from '../lib/fixtures.mjs';
 
@@ -24,13 +23,7 @@ const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'lacquer-engine-'));
 const RATE = 44_100;
 const SECONDS = 288; // a 4:48 song
 
-let server, browser, page, song;
-const consoleErrors = [];
-
-/** Long tasks (≥ 50 ms) on the page's main thread since `since` (performance.now() ms). */
-async function longTasksSince(since) {
-  return page.evaluate((t) => window.__longTasks.filter((e) => e.start >= t), since);
-}
+let server, browser, page, song, consoleErrors, close;
 
 const now = () => page.evaluate(() => performance.now());
 
@@ -44,24 +37,11 @@ before(async () => {
     const seed = 100 + Math.floor(at / piece);
     return programme(RATE, n / RATE, seed).map((c, i) => c.map((v) => v * (i ? 0.9 : 1) * (0.7 + 0.3 * ((seed % 5) / 4))));
   }, piece);
-  server = await serveDir(DIST);
-  browser = await launch();
-  page = await browser.context.newPage();
-  await page.addInitScript(() => {
-    window.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-  });
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  await page.goto(server.url);
-  await page.getByTestId('file-input').waitFor({ state: 'attached', timeout: 30_000 });
+  ({ server, browser, page, consoleErrors, close } = await openApp(DIST));
 });
 
 after(async () => {
-  await browser?.close();
-  server?.close();
+  await close?.();
   fs.rmSync(WORK, { recursive: true, force: true });
 });
 
@@ -93,7 +73,7 @@ test('a 5-minute song loads, analyses, masters and exports without freezing the 
   await download.saveAs(got);
   await page.getByTestId('export-done').waitFor({ timeout: 10_000 });
 
-  const long = await longTasksSince(t0);
+  const long = await longTasksSince(page, t0);
   assert.deepEqual(long, [], `no main-thread task over 50 ms: ${JSON.stringify(long)}`);
 
   // The same master as the CLI's, byte for byte; and the CLI's time for it.

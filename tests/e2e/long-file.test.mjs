@@ -9,8 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serveDir } from '../lib/server.mjs';
-import { launch } from '../lib/browser.mjs';
+import { openApp } from '../lib/app.mjs';
 import { writeWavFile } from '../lib/wav.mjs';
 import { sampleRss } from '../lib/memory.mjs';
 
@@ -23,7 +22,7 @@ const MINUTES = 30;
 /** The budget: Chromium's peak above the idle page, bytes. */
 const BUDGET = 1.2e9;
 
-let server, browser, page, input;
+let browser, page, close, input;
 
 /** Music-like and cheap to make: a kick, a bass line and noise, with sections of different levels. */
 function piece(at, n) {
@@ -47,16 +46,11 @@ before(async () => {
   fs.mkdirSync(BENCH, { recursive: true });
   input = path.join(WORK, 'thirty-minutes.wav');
   writeWavFile(input, 2, RATE, 24, RATE * 60 * MINUTES, piece, 1 << 20);
-  server = await serveDir(DIST);
-  browser = await launch();
-  page = await browser.context.newPage();
-  await page.goto(server.url);
-  await page.getByTestId('file-input').waitFor({ state: 'attached', timeout: 30_000 });
+  ({ browser, page, close } = await openApp(DIST));
 });
 
 after(async () => {
-  await browser?.close();
-  server?.close();
+  await close?.();
   fs.rmSync(WORK, { recursive: true, force: true });
 });
 

@@ -10,8 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { serveDir } from '../lib/server.mjs';
-import { launch } from '../lib/browser.mjs';
+import { openApp, longTasksSince } from '../lib/app.mjs';
 import { encodeWav } from '../lib/wav.mjs';
 import { programme, sine } from '../lib/fixtures.mjs';
 
@@ -23,8 +22,7 @@ const BENCH = path.join(ROOT, 'target/bench');
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'lacquer-views-'));
 const RATE = 48_000;
 
-let server, browser, page;
-const consoleErrors = [];
+let server, browser, page, consoleErrors, close;
 
 function rng(seed) {
   let s = seed >>> 0;
@@ -68,24 +66,11 @@ const attr = (testid, name) => page.getByTestId(testid).getAttribute(name);
 before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
   fs.mkdirSync(BENCH, { recursive: true });
-  server = await serveDir(DIST);
-  browser = await launch();
-  page = await browser.context.newPage();
-  await page.addInitScript(() => {
-    window.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-  });
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  await page.goto(server.url);
-  await page.getByTestId('file-input').waitFor({ state: 'attached', timeout: 30_000 });
+  ({ server, browser, page, consoleErrors, close } = await openApp(DIST));
 });
 
 after(async () => {
-  await browser?.close();
-  server?.close();
+  await close?.();
   fs.rmSync(WORK, { recursive: true, force: true });
 });
 
@@ -201,7 +186,7 @@ test('meters and spectrum update at 30 Hz or more; drawing keeps up while everyt
   assert.ok(rate.spectrum >= 30, `the spectrum updates ${rate.spectrum.toFixed(1)} times a second`);
   const sorted = frames.slice(1).sort((x, y) => x - y);
   const p95 = sorted[Math.floor(sorted.length * 0.95)];
-  const long = await page.evaluate((t) => window.__longTasks.filter((e) => e.start >= t), t0);
+  const long = await longTasksSince(page, t0);
   fs.writeFileSync(path.join(BENCH, 'views.json'), JSON.stringify({ rafP95Ms: p95, rafFrames: sorted.length, updatesPerS: rate, longTasks: long.length }, null, 2));
   console.log('# drawing', JSON.stringify({ rafP95Ms: p95, updatesPerS: rate }));
   assert.ok(p95 <= 20, `requestAnimationFrame p95 ${p95.toFixed(1)} ms`);
