@@ -57,6 +57,10 @@ pub(crate) async fn warm_up() {
             let _ = JsFuture::from(p).await;
         }
     }
+    // The app has finished starting (tests wait for this before timing).
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark("lacquer:started");
+    }
 }
 
 impl Playback {

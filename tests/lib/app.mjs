@@ -20,6 +20,8 @@ export async function openApp(dist) {
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   await page.goto(server.url);
   await page.getByTestId('file-input').waitFor({ state: 'attached', timeout: 30_000 });
+  // Start-up done (the audio system brought up): what follows is the artist's work.
+  await page.waitForFunction(() => performance.getEntriesByName('lacquer:started').length > 0, null, { timeout: 30_000 });
   const close = async () => {
     await browser.close();
     server.close();
