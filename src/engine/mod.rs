@@ -236,6 +236,7 @@ impl Engine {
                 if self.inner.borrow().export.as_ref().is_some_and(|r| r.id == id) {
                     self.inner.borrow_mut().export = None;
                     st.export.set(ExportState::Cancelled);
+                    self.preview_if_missing();
                 } else if self.is_current(id) && st.analysis.get_untracked().is_none() {
                     self.cancelled_load(id);
                 }
@@ -407,6 +408,14 @@ impl Engine {
         self.with_worker(|w| w.send("preview", id, &[("settingsJson", settings.into()), ("target", target.into())], &[]));
     }
 
+    /// Previews the master again if an export started before the last
+    /// preview finished (the worker runs one master job at a time).
+    fn preview_if_missing(&self) {
+        if self.state.master_analysis.with_untracked(Option::is_none) && self.state.analysis.with_untracked(Option::is_some) {
+            self.preview_master();
+        }
+    }
+
     /// Masters the loaded file to Spotify Normal and downloads it.
     pub fn export_wav(&self) {
         let st = self.state;
@@ -460,6 +469,7 @@ impl Engine {
             ms / 1000.0
         );
         st.export.set(ExportState::Done { file_name: run.file_name, summary, report: Box::new(report) });
+        self.preview_if_missing();
     }
 }
 
