@@ -31,7 +31,7 @@ pub fn observed_size(canvas: NodeRef<Canvas>) -> RwSignal<(f64, f64)> {
             return;
         }
         let on_resize = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-            if let Some(e) = entries.get(0).dyn_into::<ResizeObserverEntry>().ok() {
+            if let Ok(e) = entries.get(0).dyn_into::<ResizeObserverEntry>() {
                 let r = e.content_rect();
                 size.set((r.width(), r.height()));
             }

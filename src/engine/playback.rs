@@ -223,13 +223,13 @@ fn on_worklet_message(state: AppState, rate: u32, seq: u32, data: JsValue) {
             }
         }
         Some("spectrum-grid") => {
-            if let Ok(f) = Reflect::get(&data, &"freqs".into()).and_then(|v| v.dyn_into::<js_sys::Float32Array>().map_err(JsValue::from)) {
+            if let Ok(f) = Reflect::get(&data, &"freqs".into()).and_then(|v| v.dyn_into::<js_sys::Float32Array>()) {
                 state.spectrum_freqs.set(f.to_vec());
             }
         }
         Some("spectrum") => {
             let points = get("points").unwrap_or(0.0) as usize;
-            if let Ok(d) = Reflect::get(&data, &"data".into()).and_then(|v| v.dyn_into::<js_sys::Float32Array>().map_err(JsValue::from)) {
+            if let Ok(d) = Reflect::get(&data, &"data".into()).and_then(|v| v.dyn_into::<js_sys::Float32Array>()) {
                 let all = d.to_vec();
                 if points > 0 && all.len() >= 4 * points {
                     let part = |k: usize| all[k * points..(k + 1) * points].to_vec();

@@ -149,7 +149,7 @@ pub unsafe extern "C" fn lqs_open_wav(h: *mut Host, head_len: u32, file_len: f64
     let head = h.input[..(head_len as usize).min(h.input.len())].to_vec();
     match Session::open_wav(head, file_len as u64) {
         Ok(WavOpen::Ready(s)) => {
-            h.session = Some(s);
+            h.session = Some(*s);
             0
         }
         Ok(WavOpen::NotStreamable) => 1,

@@ -36,7 +36,7 @@ pub const MAX_HEADER_BYTES: usize = 16 << 20;
 /// What [`Session::open_wav`] found.
 pub enum WavOpen {
     /// A WAV file in a common layout: its samples can now be read in pieces.
-    Ready(Session),
+    Ready(Box<Session>),
     /// Not a WAV file this reader streams (another layout, or damaged): the
     /// host decodes it another way, which also explains what is wrong.
     NotStreamable,
@@ -107,7 +107,7 @@ impl Session {
             Some(pcm) => {
                 let mut s = Self::begin(pcm.channels(), pcm.frames(), pcm.sample_rate())?;
                 s.wav = Some(pcm);
-                Ok(WavOpen::Ready(s))
+                Ok(WavOpen::Ready(Box::new(s)))
             }
             None if (head_len as u64) < file_len && head_len < MAX_HEADER_BYTES => Ok(WavOpen::NeedHeader),
             None => Ok(WavOpen::NotStreamable),
@@ -271,7 +271,7 @@ mod tests {
                 let mut head = head.min(bytes.len());
                 let mut s = loop {
                     match Session::open_wav(bytes[..head].to_vec(), bytes.len() as u64).unwrap() {
-                        WavOpen::Ready(s) => break s,
+                        WavOpen::Ready(s) => break *s,
                         WavOpen::NeedHeader => head = (head * 2).min(bytes.len()),
                         WavOpen::NotStreamable => panic!("a plain PCM WAV streams"),
                     }
