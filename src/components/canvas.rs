@@ -68,6 +68,13 @@ pub fn surface(canvas: &HtmlCanvasElement, (w, h): (f64, f64)) -> Option<Surface
     Some(Surface { ctx, w, h })
 }
 
+/// Where a pointer at `client_x` is over `canvas`: its x, clamped to the
+/// canvas, and the canvas's width, CSS px (read on pointer events only).
+pub fn pointer_x(canvas: &HtmlCanvasElement, client_x: i32) -> (f64, f64) {
+    let rect = canvas.get_bounding_client_rect();
+    ((client_x as f64 - rect.left()).clamp(0.0, rect.width()), rect.width())
+}
+
 /// The time span a view shows: the whole track when nothing is zoomed.
 pub fn span(view: TimeView, duration_s: f64) -> (f64, f64) {
     if view.end_s > view.start_s {

@@ -132,9 +132,8 @@ pub fn LoudnessView() -> impl IntoView {
 
     let on_move = move |ev: MouseEvent| {
         let Some(c) = canvas_ref.get() else { return };
-        let rect = c.get_bounding_client_rect();
-        let x = (ev.client_x() as f64 - rect.left()).clamp(0.0, rect.width());
-        pointer.set(Some(t_of(x, span(state.view.get_untracked(), duration()), rect.width())));
+        let (x, width) = canvas::pointer_x(&c, ev.client_x());
+        pointer.set(Some(t_of(x, span(state.view.get_untracked(), duration()), width)));
     };
     // Every curve at the pointer.
     let read = move |track: RwSignal<Option<crate::state::Analysis>>, momentary: bool| {

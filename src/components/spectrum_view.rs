@@ -104,9 +104,8 @@ pub fn SpectrumView() -> impl IntoView {
     let hover_hz = RwSignal::new(None::<f64>);
     let on_move = move |ev: web_sys::MouseEvent| {
         let Some(c) = canvas_ref.get() else { return };
-        let rect = c.get_bounding_client_rect();
-        let x = (ev.client_x() as f64 - rect.left()).clamp(0.0, rect.width());
-        hover_hz.set(Some(LOW_HZ * (HIGH_HZ / LOW_HZ).powf(x / rect.width().max(1.0))));
+        let (x, width) = canvas::pointer_x(&c, ev.client_x());
+        hover_hz.set(Some(LOW_HZ * (HIGH_HZ / LOW_HZ).powf(x / width.max(1.0))));
     };
     let fmt_hz = |hz: f64| if hz >= 1000.0 { format!("{:.2} kHz", hz / 1000.0) } else { format!("{hz:.0} Hz") };
     let readout = move || {

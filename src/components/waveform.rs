@@ -162,22 +162,21 @@ pub fn Waveform() -> impl IntoView {
 
     // Pointer: click seeks, drag selects.
     let down_at = StoredValue::new(None::<(f64, f64)>);
-    let pointer_t = move |ev: &MouseEvent| {
-        let c = canvas_ref.get()?;
-        let rect = c.get_bounding_client_rect();
-        let x = (ev.client_x() as f64 - rect.left()).clamp(0.0, rect.width());
-        Some((x, t_of(x, span(state.view.get_untracked(), duration()), rect.width())))
+    // The pointer's x, its time, and the canvas's width.
+    let pointer = move |ev: &MouseEvent| {
+        let (x, width) = canvas::pointer_x(&canvas_ref.get()?, ev.client_x());
+        Some((x, t_of(x, span(state.view.get_untracked(), duration()), width), width))
     };
+    let pointer_t = move |ev: &MouseEvent| pointer(ev).map(|(x, t, _)| (x, t));
     // A drag that starts on the playhead moves it (seeking as it goes).
     let scrubbing = StoredValue::new(false);
     let on_down = move |ev: MouseEvent| {
-        let at = pointer_t(&ev);
-        let on_playhead = at.zip(canvas_ref.get()).is_some_and(|((x, _), c)| {
-            let w = c.get_bounding_client_rect().width();
+        let at = pointer(&ev);
+        let on_playhead = at.is_some_and(|(x, _, w)| {
             (x - x_of(state.position_s.get_untracked(), span(state.view.get_untracked(), duration()), w)).abs() <= DRAG_PX * 1.5
         });
         scrubbing.set_value(on_playhead);
-        down_at.set_value(at);
+        down_at.set_value(at.map(|(x, t, _)| (x, t)));
     };
     let on_move = {
         let engine = engine.clone();
@@ -216,14 +215,14 @@ pub fn Waveform() -> impl IntoView {
         }
         ev.prevent_default();
         let Some(c) = canvas_ref.get() else { return };
-        let rect = c.get_bounding_client_rect();
+        let (x, width) = canvas::pointer_x(&c, ev.client_x());
         let v = state.view.get_untracked();
         let (a, b) = span(v, d);
         if ev.shift_key() || ev.delta_x().abs() > ev.delta_y().abs() {
-            let by = (if ev.shift_key() { ev.delta_y() } else { ev.delta_x() }) / rect.width() * (b - a);
+            let by = (if ev.shift_key() { ev.delta_y() } else { ev.delta_x() }) / width * (b - a);
             state.view.set(canvas::scrolled(v, d, by));
         } else {
-            let at = t_of(ev.client_x() as f64 - rect.left(), (a, b), rect.width());
+            let at = t_of(x, (a, b), width);
             let factor = (ev.delta_y() / 300.0).exp();
             state.view.set(canvas::zoomed(v, d, at, factor, MIN_VIEW_S));
         }
