@@ -14,6 +14,8 @@
 //!   streaming-platform table.
 //! - [`session`]: one loaded file as the browser's worker holds it (audio
 //!   once, analysis, streaming export).
+//! - [`bundle`]: the release bundle (streaming and CD masters, variants, and a
+//!   report of what each file measures, in one deterministic ZIP).
 //! - [`wav`]: WAV reading (matching the browser's `decodeAudioData` scaling) and writing.
 //!
 //! ## Processor lifecycle
@@ -27,6 +29,7 @@
 //!   (W3C Audio EQ Cookbook).
 
 pub mod analysis;
+pub mod bundle;
 pub mod chain;
 pub mod error;
 #[cfg(feature = "worklet")]

@@ -1,0 +1,289 @@
+//! Measuring a delivered file from its bytes: what the report says about a
+//! file is read from the file itself, decoded again.
+//!
+//! The bytes are decoded by `hound`'s reader (not by Lacquer's own WAV
+//! reader, which mirrors its writer), integers scaled by 2^(bits − 1) as
+//! libsndfile, pyloudnorm and ffmpeg read them. Then:
+//! - loudness by the crate's BS.1770 meter ([`crate::loudness::meter`]):
+//!   integrated, loudness range, sample peak, highest momentary and
+//!   short-term, and the momentary and short-term curves every 100 ms;
+//! - true peak by the 16× meter ([`crate::loudness::true_peak16`]), and by
+//!   the meter's own 4× detector for comparison;
+//! - SHA-256 of the bytes.
+//!
+//! Natively the loudness, the true peak of each channel and the checksum run
+//! on threads of their own; in wasm one after the other. The figures are the
+//! same.
+
+use crate::loudness::meter::{lin_to_db, LoudnessReport, Meter};
+use crate::loudness::true_peak16::{self, Peak16};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::Cursor;
+
+/// A WAV file's format, as its header states it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WavFormat {
+    /// `fmt ` chunk's format tag: 1 integer PCM, 3 IEEE float, 0xFFFE
+    /// extensible (which some distributors refuse).
+    pub format_code: u16,
+    /// Bits per sample.
+    pub bits: u16,
+    /// Sample rate, Hz.
+    pub sample_rate: u32,
+    /// Channels.
+    pub channels: u16,
+}
+
+/// What one delivered file measures, decoded from its own bytes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileReport {
+    /// Format from the header.
+    pub format: WavFormat,
+    /// Frames per channel decoded, frames.
+    pub frames: u64,
+    /// Length of the file, s.
+    pub duration_s: f64,
+    /// Size of the file, bytes.
+    pub bytes: u64,
+    /// SHA-256 of the file, lower-case hex.
+    pub sha256: String,
+    /// Integrated loudness, LUFS (`None` for silence).
+    pub integrated_lufs: Option<f64>,
+    /// Loudness range (EBU Tech 3342), LU.
+    pub lra_lu: f64,
+    /// Largest |sample|, dBFS (`None` for digital silence).
+    pub sample_peak_dbfs: Option<f64>,
+    /// True peak by 16× interpolation, dBTP (`None` for digital silence).
+    pub true_peak_dbtp: Option<f64>,
+    /// True peak by the meter's 4× detector (BS.1770 Annex 2), dBTP.
+    pub true_peak_4x_dbtp: Option<f64>,
+    /// Peak-to-loudness ratio: 16× true peak − integrated loudness, dB.
+    pub plr_db: Option<f64>,
+    /// Highest short-term (3 s) loudness, read every 100 ms, LUFS.
+    pub max_short_term_lufs: Option<f64>,
+    /// Highest momentary (400 ms) loudness, read every 100 ms, LUFS.
+    pub max_momentary_lufs: Option<f64>,
+    /// Short-term loudness at the end of every 100 ms, LUFS (not in the
+    /// JSON of every file: the report carries the streaming master's).
+    #[serde(skip)]
+    pub short_term_curve: Vec<Option<f64>>,
+    /// Momentary loudness at the end of every 100 ms, LUFS (as above).
+    #[serde(skip)]
+    pub momentary_curve: Vec<Option<f64>>,
+}
+
+/// Reads the `fmt ` chunk's format tag, bits, rate and channels (for the
+/// extensible tag, the sub-format's tag is not substituted: the file is
+/// reported as what it declares).
+pub fn wav_format(bytes: &[u8]) -> Result<WavFormat, String> {
+    let le16 = |b: &[u8]| u16::from_le_bytes([b[0], b[1]]);
+    let le32 = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    if bytes.len() < 12 || &bytes[..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
+        return Err("not a RIFF/WAVE file".into());
+    }
+    let mut pos = 12;
+    while pos + 8 <= bytes.len() {
+        let id = &bytes[pos..pos + 4];
+        let size = le32(&bytes[pos + 4..pos + 8]) as usize;
+        let body = pos + 8;
+        if id == b"fmt " {
+            if size < 16 || body + 16 > bytes.len() {
+                return Err("the fmt chunk is cut short".into());
+            }
+            let f = &bytes[body..body + 16];
+            return Ok(WavFormat {
+                format_code: le16(&f[0..2]),
+                channels: le16(&f[2..4]),
+                sample_rate: le32(&f[4..8]),
+                bits: le16(&f[14..16]),
+            });
+        }
+        pos = body.saturating_add(size).saturating_add(size % 2);
+    }
+    Err("no fmt chunk".into())
+}
+
+/// Decodes WAV bytes with `hound` into planar f32 (integers / 2^(bits − 1)).
+fn decode(bytes: &[u8]) -> Result<(Vec<Vec<f32>>, u32), String> {
+    let mut r = hound::WavReader::new(Cursor::new(bytes)).map_err(|e| format!("not a readable WAV file ({e})"))?;
+    let spec = r.spec();
+    let ch = spec.channels as usize;
+    if ch == 0 || ch > 2 {
+        return Err(format!("{ch} channels: a release file is mono or stereo"));
+    }
+    let frames = r.duration() as usize;
+    let mut planar: Vec<Vec<f32>> = (0..ch).map(|_| Vec::with_capacity(frames)).collect();
+    let bad = |e: hound::Error| format!("the WAV data is damaged ({e})");
+    match (spec.sample_format, spec.bits_per_sample) {
+        (hound::SampleFormat::Int, bits @ 8..=32) => {
+            let scale = 1.0 / (1u64 << (bits - 1)) as f64;
+            let mut it = r.samples::<i32>();
+            for _ in 0..frames {
+                for c in planar.iter_mut() {
+                    let v = it.next().ok_or("the WAV data ends early")?.map_err(bad)?;
+                    c.push((v as f64 * scale) as f32);
+                }
+            }
+        }
+        (hound::SampleFormat::Float, 32) => {
+            let mut it = r.samples::<f32>();
+            for _ in 0..frames {
+                for c in planar.iter_mut() {
+                    c.push(it.next().ok_or("the WAV data ends early")?.map_err(bad)?);
+                }
+            }
+        }
+        (f, b) => return Err(format!("unsupported WAV sample format ({f:?}, {b} bits)")),
+    }
+    Ok((planar, spec.sample_rate))
+}
+
+/// SHA-256 of `bytes`, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let d = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in d {
+        s.push(char::from_digit((b >> 4) as u32, 16).expect("nibble"));
+        s.push(char::from_digit((b & 15) as u32, 16).expect("nibble"));
+    }
+    s
+}
+
+/// The loudness part of a measurement.
+struct Loudness {
+    report: LoudnessReport,
+    momentary_curve: Vec<Option<f64>>,
+}
+
+/// Meters BS.1770 loudness (the meter's true peak is left to the 16× meter).
+fn loudness(planar: &[Vec<f32>], sample_rate: u32) -> Result<Loudness, String> {
+    let mut m = Meter::new(planar.len(), sample_rate).map_err(|e| e.to_string())?;
+    drop(m.split_true_peak());
+    let n = planar.first().map_or(0, Vec::len);
+    m.add_channels(planar, 0, n);
+    // Momentary loudness: the mean energy of the last four 100 ms ticks
+    // (silence before the start), as the meter reads it.
+    let energy: Vec<f64> = m
+        .tick_curve()
+        .iter()
+        .map(|l| l.map_or(0.0, |l| libm::pow(10.0, (l + 0.691) / 10.0)))
+        .collect();
+    let momentary_curve = (0..energy.len())
+        .map(|t| {
+            let e: f64 = energy[t.saturating_sub(3)..=t].iter().sum::<f64>() / 4.0;
+            (e > 0.0).then(|| -0.691 + 10.0 * libm::log10(e))
+        })
+        .collect();
+    Ok(Loudness { report: m.report(), momentary_curve })
+}
+
+impl FileReport {
+    /// Decodes a WAV file from its bytes and measures it.
+    pub fn measure(bytes: &[u8]) -> Result<FileReport, String> {
+        let format = wav_format(bytes)?;
+        let (planar, sample_rate) = decode(bytes)?;
+        let refs: Vec<&[f32]> = planar.iter().map(Vec::as_slice).collect();
+        #[cfg(not(target_arch = "wasm32"))]
+        let (loud, peak, sha256) = std::thread::scope(|sc| {
+            let loud = sc.spawn(|| loudness(&planar, sample_rate));
+            let sha = sc.spawn(|| sha256_hex(bytes));
+            let peak = true_peak16::measure_channels(&refs, sample_rate);
+            (loud.join().expect("loudness thread"), peak, sha.join().expect("checksum thread"))
+        });
+        #[cfg(target_arch = "wasm32")]
+        let (loud, peak, sha256) = (
+            loudness(&planar, sample_rate),
+            true_peak16::measure_channels(&refs, sample_rate),
+            sha256_hex(bytes),
+        );
+        let loud = loud?;
+        Ok(Self::from_parts(format, &planar, bytes.len(), sha256, loud, peak))
+    }
+
+    fn from_parts(
+        format: WavFormat,
+        planar: &[Vec<f32>],
+        bytes: usize,
+        sha256: String,
+        loud: Loudness,
+        peak: Peak16,
+    ) -> FileReport {
+        let r = loud.report;
+        let frames = planar.first().map_or(0, Vec::len) as u64;
+        let tp = lin_to_db(peak.true_peak_16x);
+        FileReport {
+            format,
+            frames,
+            duration_s: r.duration_s,
+            bytes: bytes as u64,
+            sha256,
+            integrated_lufs: r.integrated_lufs,
+            lra_lu: r.lra_lu,
+            sample_peak_dbfs: r.sample_peak_dbfs,
+            true_peak_dbtp: tp,
+            true_peak_4x_dbtp: lin_to_db(peak.true_peak_4x),
+            plr_db: match (tp, r.integrated_lufs) {
+                (Some(tp), Some(i)) => Some(tp - i),
+                _ => None,
+            },
+            max_short_term_lufs: r.max_short_term_lufs,
+            max_momentary_lufs: r.max_momentary_lufs,
+            short_term_curve: r.short_term_curve,
+            momentary_curve: loud.momentary_curve,
+        }
+    }
+
+    /// The measurement as a [`LoudnessReport`] (true peak: the 16× reading),
+    /// for [`crate::loudness::platforms::assess`].
+    pub fn loudness_report(&self) -> LoudnessReport {
+        LoudnessReport {
+            integrated_lufs: self.integrated_lufs,
+            lra_lu: self.lra_lu,
+            true_peak_dbtp: self.true_peak_dbtp,
+            sample_peak_dbfs: self.sample_peak_dbfs,
+            plr_db: self.plr_db,
+            max_momentary_lufs: self.max_momentary_lufs,
+            max_short_term_lufs: self.max_short_term_lufs,
+            curve_interval_s: 0.1,
+            short_term_curve: self.short_term_curve.clone(),
+            duration_s: self.duration_s,
+            sample_rate: self.format.sample_rate,
+            channels: self.format.channels as usize,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measures_what_the_writer_wrote() {
+        let sr = 48_000;
+        let n = sr as usize * 4;
+        let tone: Vec<f32> =
+            (0..n).map(|i| (0.5 * libm::sin(2.0 * std::f64::consts::PI * 997.0 * i as f64 / sr as f64)) as f32).collect();
+        let bytes = crate::wav::write_pcm(&[tone.clone(), tone], sr, 16);
+        let r = FileReport::measure(&bytes).unwrap();
+        assert_eq!(r.format, WavFormat { format_code: 1, bits: 16, sample_rate: sr, channels: 2 });
+        assert_eq!(r.frames, n as u64);
+        assert_eq!(r.bytes, bytes.len() as u64);
+        // A 997 Hz sine's true peak is its amplitude.
+        let tp = r.true_peak_dbtp.unwrap();
+        assert!((tp - 20.0 * 0.5f64.log10()).abs() < 0.01, "{tp}");
+        assert!((r.plr_db.unwrap() - (tp - r.integrated_lufs.unwrap())).abs() < 1e-12);
+        assert_eq!(r.sha256.len(), 64);
+        assert_eq!(r.short_term_curve.len(), r.momentary_curve.len());
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn rejects_what_is_not_wav() {
+        assert!(FileReport::measure(b"not a wav file at all").is_err());
+        assert!(wav_format(b"RIFF\0\0\0\0WAVE").is_err());
+    }
+}
