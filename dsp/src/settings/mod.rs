@@ -7,6 +7,22 @@
 //!
 //! `Settings` is `Copy` and holds no heap data, so a host can hand a new value to
 //! a running [`crate::Master`] without allocating.
+//!
+//! - [`fields`]: the table of every field (label, unit, range, steps, help)
+//!   that the page builds its controls from.
+//! - [`validate`]: type and range checks against that table
+//!   ([`Settings::validate`], [`Settings::with_value`], [`Settings::get`]);
+//!   [`Settings::from_json`] refuses what the table refuses, so nothing is
+//!   clamped silently.
+//! - [`preset`]: preset files ([`Settings::from_preset_json`]).
+
+pub mod fields;
+pub mod preset;
+pub mod validate;
+
+pub use fields::{field, Field, Kind, Module, FIELDS};
+pub use preset::{preset_size_error, PRESET_MAX_BYTES};
+pub use validate::FieldError;
 
 use serde::{Deserialize, Serialize};
 
@@ -270,8 +286,9 @@ impl Default for LimiterSettings {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OutputSettings {
-    /// Output gain after the limiter, dB. Clamped to at most 0 dB, so it can only
-    /// move the level further under the ceiling.
+    /// Output gain after the limiter, dB, −60 to 0: it can only move the level
+    /// further under the ceiling. Validation refuses a positive gain (the
+    /// chain still holds one that got past validation at 0 dB).
     pub gain_db: f32,
     /// Remove DC (a first-order high-pass at a few Hz, at the chain's input so the
     /// limiter sees and bounds the final waveform).
@@ -300,11 +317,6 @@ impl Default for OutputSettings {
 }
 
 impl Settings {
-    /// Parses settings from JSON; unknown fields are an error, missing ones default.
-    pub fn from_json(json: &str) -> Result<Self, String> {
-        serde_json::from_str(json).map_err(|e| format!("invalid settings: {e}"))
-    }
-
     /// Serialises to pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("settings serialise")
