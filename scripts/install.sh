@@ -17,11 +17,12 @@ if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
   rustup target add wasm32-unknown-unknown
 fi
 
-# Debian packages: the browser for end-to-end tests; ffmpeg and sox as reference tools.
+# Debian packages: the browser for end-to-end tests; ffmpeg, sox and flac as reference tools.
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v ffmpeg   >/dev/null || need_apt+=(ffmpeg)
 command -v sox      >/dev/null || need_apt+=(sox)
+command -v flac     >/dev/null || need_apt+=(flac)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo

@@ -31,6 +31,7 @@
 pub mod analysis;
 pub mod bundle;
 pub mod chain;
+pub mod delivery;
 pub mod error;
 #[cfg(feature = "worklet")]
 pub mod ffi;

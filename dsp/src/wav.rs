@@ -9,8 +9,11 @@
 //! - 8-bit (unsigned): centred on 128, positive times `1.0f32 / 127.0`, negative `/ 128`;
 //! - 32-bit float: as stored.
 //!
-//! Writing quantises by rounding to the nearest step (the chain's dither, if on,
-//! has already been added at the target word length) and clips at full scale.
+//! Writing quantises by rounding to the nearest step (any dither has already
+//! been added at the target word length) and clips at full scale. Written
+//! files have format code 1 (`WAVE_FORMAT_PCM`) for integer samples and 3
+//! (`WAVE_FORMAT_IEEE_FLOAT`) for float, any metadata chunks before `data`,
+//! and nothing after it but its pad byte ([`header`]).
 
 use crate::error::DspError;
 use std::io::Cursor;
@@ -259,27 +262,52 @@ pub fn quantize(x: f32, bits: u16) -> i32 {
     (if v < 0.0 { -m } else { m }).clamp(-scale, scale - 1) as i32
 }
 
-/// The header of a PCM WAV file of 16 or 24 bits holding `frames` frames
-/// (hound's: WAVE_FORMAT_EXTENSIBLE above 16 bits), with both chunk sizes
-/// filled in. Returns the header and the size of the samples, bytes.
-fn pcm_header(channels: usize, frames: usize, sample_rate: u32, bits: u16) -> (Vec<u8>, usize) {
-    assert!(bits == 16 || bits == 24, "16 or 24 bits");
-    let spec = hound::WavSpec {
-        channels: channels as u16,
-        sample_rate,
-        bits_per_sample: bits,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut cur = Cursor::new(Vec::new());
-    hound::WavWriter::new(&mut cur, spec).expect("wav header").finalize().expect("in-memory write");
-    let mut out = cur.into_inner();
-    let header = out.len();
-    let data = frames * channels * (bits as usize / 8);
+/// The header of a WAV file holding `frames` frames, up to the start of the
+/// samples, with every size filled in: `RIFF`/`WAVE`, `fmt `, then `extra`
+/// (whole chunks, such as a `LIST`/`INFO` chunk of tags, placed before the
+/// samples), then the `data` chunk's header. Integer PCM of 16 or 24 bits has
+/// format code 1 (`WAVE_FORMAT_PCM`, a 16-byte `fmt ` chunk) whatever the
+/// channel count (never `WAVE_FORMAT_EXTENSIBLE`, which some delivery
+/// specifications refuse); 32-bit float (`float`) has format code 3
+/// (`WAVE_FORMAT_IEEE_FLOAT`, an 18-byte `fmt ` chunk with `cbSize` 0, and
+/// the `fact` chunk non-PCM formats carry). Returns the header and the size
+/// of the samples, bytes. The samples' data chunk is the file's last chunk:
+/// after it comes only its pad byte, when its size is odd.
+pub fn header(channels: usize, frames: usize, sample_rate: u32, bits: u16, float: bool, extra: &[u8]) -> (Vec<u8>, usize) {
+    assert!(if float { bits == 32 } else { bits == 16 || bits == 24 }, "16- or 24-bit integer, or 32-bit float");
+    let block = channels * (bits as usize / 8);
+    let data = frames * block;
+    let mut out = Vec::with_capacity(64 + extra.len());
+    out.extend_from_slice(b"RIFF\0\0\0\0WAVE");
+    out.extend_from_slice(b"fmt ");
+    out.extend_from_slice(&(if float { 18u32 } else { 16 }).to_le_bytes());
+    out.extend_from_slice(&(if float { 3u16 } else { 1 }).to_le_bytes());
+    out.extend_from_slice(&(channels as u16).to_le_bytes());
+    out.extend_from_slice(&sample_rate.to_le_bytes());
+    out.extend_from_slice(&(sample_rate * block as u32).to_le_bytes());
+    out.extend_from_slice(&(block as u16).to_le_bytes());
+    out.extend_from_slice(&bits.to_le_bytes());
+    if float {
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(b"fact");
+        out.extend_from_slice(&4u32.to_le_bytes());
+        out.extend_from_slice(&(frames as u32).to_le_bytes());
+    }
+    assert!(extra.len() % 2 == 0, "whole, word-aligned chunks");
+    out.extend_from_slice(extra);
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&(data as u32).to_le_bytes());
     // RIFF chunks are word aligned: an odd-sized data chunk gets a pad byte.
-    let riff = (header - 8 + data + data % 2) as u32;
+    let riff = (out.len() - 8 + data + data % 2) as u32;
     out[4..8].copy_from_slice(&riff.to_le_bytes());
-    out[header - 4..header].copy_from_slice(&(data as u32).to_le_bytes());
     (out, data)
+}
+
+/// The header of a PCM WAV file of 16 or 24 bits holding `frames` frames
+/// (format code 1, no other chunks). Returns the header and the size of the
+/// samples, bytes.
+fn pcm_header(channels: usize, frames: usize, sample_rate: u32, bits: u16) -> (Vec<u8>, usize) {
+    header(channels, frames, sample_rate, bits, false, &[])
 }
 
 /// Packs frames `from..` of planar `channels` into `dst` (whole interleaved
@@ -514,38 +542,34 @@ mod tests {
 
     #[test]
     fn packed_writer_matches_hound_sample_by_sample() {
-        // The header comes from hound and the samples are packed directly:
-        // the bytes must be what hound writes sample by sample, plus the pad
-        // byte RIFF asks for after an odd-sized chunk.
+        // The samples are packed directly: hound must read back exactly the
+        // quantised samples, the header must be format code 1, and the file
+        // must end with the data chunk and the pad byte RIFF asks for after
+        // an odd-sized chunk.
         for (ch, frames, bits) in [(2usize, 1001usize, 24u16), (1, 1001, 24), (1, 7, 16), (2, 0, 24), (1, 1, 24)] {
             let chans: Vec<Vec<f32>> =
                 (0..ch).map(|c| (0..frames).map(|i| ((i * 7 + c) as f32 * 0.37).sin() * 1.01).collect()).collect();
-            let spec = hound::WavSpec {
-                channels: ch as u16,
-                sample_rate: 48_000,
-                bits_per_sample: bits,
-                sample_format: hound::SampleFormat::Int,
-            };
-            let mut cur = Cursor::new(Vec::new());
-            {
-                let mut w = hound::WavWriter::new(&mut cur, spec).unwrap();
-                for i in 0..frames {
-                    for c in &chans {
-                        let q = quantize(c[i], bits);
-                        if bits == 16 { w.write_sample(q as i16) } else { w.write_sample(q) }.unwrap();
-                    }
-                }
-                w.finalize().unwrap();
-            }
-            let mut want = cur.into_inner();
-            if frames * ch * bits as usize / 8 % 2 == 1 {
-                // hound leaves out the RIFF pad byte after an odd-sized chunk.
-                want.push(0);
-                let riff = u32::from_le_bytes(want[4..8].try_into().unwrap()) + 1;
-                want[4..8].copy_from_slice(&riff.to_le_bytes());
-            }
-            assert_eq!(write_pcm(&chans, 48_000, bits), want, "{ch} ch {frames} frames {bits} bits");
+            let bytes = write_pcm(&chans, 48_000, bits);
+            assert_eq!(u16::from_le_bytes([bytes[20], bytes[21]]), 1, "WAVE_FORMAT_PCM");
+            assert_eq!(&bytes[36..40], b"data");
+            let data = frames * ch * bits as usize / 8;
+            assert_eq!(bytes.len(), 44 + data + data % 2);
+            assert_eq!(u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize, bytes.len() - 8);
+            let mut r = hound::WavReader::new(Cursor::new(&bytes)).unwrap();
+            assert_eq!(r.spec().bits_per_sample, bits);
+            let got: Vec<i32> = r.samples::<i32>().map(Result::unwrap).collect();
+            let want: Vec<i32> = (0..frames).flat_map(|i| chans.iter().map(move |c| quantize(c[i], bits))).collect();
+            assert_eq!(got, want, "{ch} ch {frames} frames {bits} bits");
         }
+    }
+
+    #[test]
+    fn float_header_has_format_code_3_and_a_fact_chunk() {
+        let (h, data) = header(2, 10, 44_100, 32, true, &[]);
+        assert_eq!(u16::from_le_bytes([h[20], h[21]]), 3);
+        assert_eq!(&h[38..42], b"fact");
+        assert_eq!(&h[h.len() - 8..h.len() - 4], b"data");
+        assert_eq!(data, 80);
     }
 
     #[test]
