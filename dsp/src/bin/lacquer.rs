@@ -4,17 +4,26 @@
 //! lacquer master IN.wav -o OUT.wav [--settings FILE.json]
 //!                [--platform NAME | --lufs X --ceiling Y] [--report FILE.json]
 //! lacquer analyze IN.wav [--json]
+//! lacquer bundle IN.wav -o OUT.zip [--platform NAME] [--loud] [--quiet] [--settings FILE.json]
+//!                [--title T] [--artist A] [--album B] [--year Y] [--isrc CODE] [--no-tags]
 //! ```
 //! Arguments take the form `--name value` (`--json` is a flag). With no target
 //! given, `master` aims at Spotify Normal (−14 LUFS, −1 dBTP), exactly as the
 //! app's export does. `--platform cd` masters without a loudness target, to a
 //! −0.1 dBTP ceiling.
+//!
+//! `bundle` makes a release ZIP ([`lacquer_dsp::bundle`]): the streaming
+//! master for the platform (24-bit WAV at the source rate), the CD master
+//! (16-bit, 44.1 kHz, dithered), with `--loud` a −11 LUFS and with `--quiet` a
+//! −16 LUFS variant, and `report.json` / `report.html` with what every file
+//! measures. Files are named from `--artist` and `--title` (or the input's
+//! name); the tags go into the files unless `--no-tags` is given.
 
 use lacquer_dsp::job::MasterJob;
 use lacquer_dsp::loudness::meter::{self, LoudnessReport};
 use lacquer_dsp::loudness::platforms::{self, PlatformPlayback};
 use lacquer_dsp::loudness::target::Target;
-use lacquer_dsp::{wav, Settings};
+use lacquer_dsp::{bundle, wav, Settings};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
@@ -22,12 +31,14 @@ const USAGE: &str = "usage:
   lacquer master IN.wav -o OUT.wav [--settings FILE.json]
                  [--platform NAME | --lufs X --ceiling Y] [--report FILE.json]
   lacquer analyze IN.wav [--json]
+  lacquer bundle IN.wav -o OUT.zip [--platform NAME] [--loud] [--quiet] [--settings FILE.json]
+                 [--title T] [--artist A] [--album B] [--year Y] [--isrc CODE] [--no-tags]
 
 platforms: spotify (default: -14 LUFS, -1 dBTP), spotify-loud, spotify-quiet, apple,
            youtube, tidal, amazon, deezer, soundcloud, cd, ebu-r128";
 
 /// Options that take no value.
-const FLAGS: &[&str] = &["json"];
+const FLAGS: &[&str] = &["json", "loud", "quiet", "no-tags"];
 
 /// Positional arguments and `--name value` options.
 struct Args {
@@ -241,6 +252,81 @@ fn cmd_analyze(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+/// Options of `lacquer bundle`.
+const BUNDLE_OPTIONS: &[&str] = &[
+    "output", "platform", "loud", "quiet", "settings", "title", "artist", "album", "year", "isrc", "no-tags",
+];
+
+/// Decodes the bundle's source (the common WAV layouts piece by piece while
+/// they are metered).
+fn bundle_source(input: &str) -> Result<bundle::make::Source, String> {
+    let file = std::fs::File::open(input).map_err(|e| format!("cannot read {input}: {e}"))?;
+    let (channels, sample_rate, report) = match wav::PcmStream::new(file) {
+        Some(mut pcm) if pcm.channels() <= 2 => {
+            let (ch, n, sr) = (pcm.channels(), pcm.frames(), pcm.sample_rate());
+            let (audio, m) = meter::decode_and_measure(ch, n, sr, |piece| pcm.read_into(piece))
+                .map_err(|e| format!("{input}: {e}"))?;
+            (audio, sr, Some(m.report()))
+        }
+        _ => {
+            let audio = read_audio(input)?;
+            (audio.channels, audio.sample_rate, None)
+        }
+    };
+    Ok(bundle::make::Source { channels: std::sync::Arc::new(channels), sample_rate, report })
+}
+
+fn cmd_bundle(args: &Args) -> Result<(), String> {
+    let [input] = args.positional.as_slice() else {
+        return Err(USAGE.into());
+    };
+    let output = args.options.get("output").ok_or("bundle needs -o OUT.zip")?;
+    let settings = match args.options.get("settings") {
+        Some(p) => Settings::from_json(&std::fs::read_to_string(p).map_err(|e| format!("cannot read {p}: {e}"))?)?,
+        None => Settings::default(),
+    };
+    let tag = |name: &str| args.options.get(name).cloned().unwrap_or_default();
+    let meta = bundle::BundleMeta {
+        settings,
+        platform: args.options.get("platform").cloned().unwrap_or_else(|| platforms::PLATFORMS[0].id.to_string()),
+        tags: bundle::Tags {
+            title: tag("title"),
+            artist: tag("artist"),
+            album: tag("album"),
+            year: tag("year"),
+            isrc: tag("isrc"),
+        },
+        tags_in_files: !args.options.contains_key("no-tags"),
+        source_name: input.clone(),
+    };
+    // Checks the platform and the tags before the work starts.
+    bundle::BundleBuilder::new(meta.clone())?;
+    let source = bundle_source(input)?;
+    let (loud, quiet) = (args.options.contains_key("loud"), args.options.contains_key("quiet"));
+    let builder = bundle::make::make_files(&source, &meta, loud, quiet).map_err(|e| format!("{input}: {e}"))?;
+    drop(source);
+    let report = builder.report();
+    let file = std::fs::File::create(output).map_err(|e| format!("cannot write {output}: {e}"))?;
+    let written = builder.finish_to(std::io::BufWriter::with_capacity(1 << 20, file))?;
+    written.into_inner().map_err(|e| format!("cannot write {output}: {e}"))?;
+    eprintln!("{input} → {output}:");
+    for f in &report.files {
+        let m = &f.measured;
+        eprintln!(
+            "  {}  {}, TP {} (16×), LRA {:.1} LU, {}",
+            f.name,
+            db(m.integrated_lufs, "LUFS"),
+            db(m.true_peak_dbtp, "dBTP"),
+            m.lra_lu,
+            if f.checks.all_ok() { "checks pass" } else { "CHECKS FAIL" }
+        );
+    }
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let raw: Vec<String> = std::env::args().skip(1).collect();
     let Some((cmd, rest)) = raw.split_first() else {
@@ -251,6 +337,7 @@ fn main() -> ExitCode {
         "master" => parse_args(rest, &["output", "settings", "platform", "lufs", "ceiling", "report"])
             .and_then(|a| cmd_master(&a)),
         "analyze" => parse_args(rest, &["json"]).and_then(|a| cmd_analyze(&a)),
+        "bundle" => parse_args(rest, BUNDLE_OPTIONS).and_then(|a| cmd_bundle(&a)),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

@@ -20,12 +20,17 @@
 //!    plan and keeps its bytes (the caller holds nothing more);
 //! 4. [`BundleBuilder::finish`] writes the reports and the ZIP.
 //!
+//! [`make::make`] does all of it in one call (the CLI's way; it blocks until done).
+//!
 //! - [`plan`]: which files, with which targets ([`plan::Role`]).
+//! - [`encode`]: a file's bytes from its master.
 //! - [`names`]: file names safe for distributors.
 //! - [`measure`]: [`FileReport`], measured from a file's bytes.
 //! - [`report_json`], [`report_html`], [`svg`]: the reports.
 //! - [`zip_writer`]: the deterministic archive.
 
+pub mod encode;
+pub mod make;
 pub mod measure;
 pub mod names;
 pub mod plan;
@@ -36,12 +41,15 @@ pub mod zip_writer;
 
 pub use measure::{FileReport, WavFormat};
 pub use plan::{plan, Deliverable, PlanRequest, Role};
+pub use encode::{encode, Encoded};
 pub use report_json::{BundleReport, Checks, FileEntry};
 
+pub use crate::delivery::Tags;
 use crate::loudness::platforms;
 use crate::settings::Settings;
 use report_json::{LoudnessCurve, PlatformChoice};
 use serde::{Deserialize, Serialize};
+use std::io::{Cursor, Seek, Write};
 
 /// Name of the JSON report in the ZIP.
 pub const REPORT_JSON: &str = "report.json";
@@ -51,45 +59,6 @@ pub const REPORT_HTML: &str = "report.html";
 /// Lacquer's version, as the report states it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// A release's tags (written into the files unless the artist says not to,
-/// and shown in the report).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tags {
-    /// Track title.
-    pub title: Option<String>,
-    /// Artist.
-    pub artist: Option<String>,
-    /// Album or release.
-    pub album: Option<String>,
-    /// Year of release.
-    pub year: Option<String>,
-    /// International Standard Recording Code (12 characters, e.g. `USRC17607839`).
-    pub isrc: Option<String>,
-}
-
-impl Tags {
-    /// Checks what can be checked: the ISRC's form (two letters, three
-    /// letters or digits, seven digits; hyphens allowed) and a four-digit year.
-    pub fn validate(&self) -> Result<(), String> {
-        if let Some(isrc) = &self.isrc {
-            let c: Vec<char> = isrc.chars().filter(|&c| c != '-').collect();
-            let ok = c.len() == 12
-                && c[..2].iter().all(char::is_ascii_uppercase)
-                && c[2..5].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-                && c[5..].iter().all(char::is_ascii_digit);
-            if !ok {
-                return Err(format!("'{isrc}' is not an ISRC (e.g. USRC17607839)"));
-            }
-        }
-        if let Some(y) = &self.year {
-            if y.len() != 4 || !y.chars().all(|c| c.is_ascii_digit()) {
-                return Err(format!("'{y}' is not a year (e.g. 2024)"));
-            }
-        }
-        Ok(())
-    }
-}
-
 /// What the bundle is made from and for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BundleMeta {
@@ -97,7 +66,7 @@ pub struct BundleMeta {
     pub settings: Settings,
     /// Platform of the streaming master (an id of [`platforms::PLATFORMS`]).
     pub platform: String,
-    /// The release's tags.
+    /// The release's tags (empty fields: none).
     pub tags: Tags,
     /// Whether the tags are written into the files.
     pub tags_in_files: bool,
@@ -108,7 +77,8 @@ pub struct BundleMeta {
 impl BundleMeta {
     /// The base of the file names: from the artist and title, or the input's name.
     pub fn base_name(&self) -> String {
-        names::base_name(self.tags.artist.as_deref(), self.tags.title.as_deref(), &self.source_name)
+        let some = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_string);
+        names::base_name(some(&self.tags.artist).as_deref(), some(&self.tags.title).as_deref(), &self.source_name)
     }
 
     /// The plan for a source of this shape, with or without the variants.
@@ -125,6 +95,16 @@ impl BundleMeta {
     }
 }
 
+/// How a file was made, for the report.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Origin {
+    /// The settings of the master it was made from.
+    pub settings: Option<Settings>,
+    /// Gain the delivery stage applied to hold the ceiling after conversion
+    /// and dither ([`encode::Encoded::ceiling_gain_db`]), dB.
+    pub ceiling_gain_db: f64,
+}
+
 /// Gathers the bundle's files, a file at a time, and writes the ZIP.
 pub struct BundleBuilder {
     /// What the bundle is for.
@@ -136,32 +116,27 @@ pub struct BundleBuilder {
 }
 
 impl BundleBuilder {
-    /// A bundle for `meta` (checks the platform and the tags).
-    pub fn new(meta: BundleMeta) -> Result<Self, String> {
+    /// A bundle for `meta` (checks the platform, and checks and normalises
+    /// the tags: [`Tags::validated`]).
+    pub fn new(mut meta: BundleMeta) -> Result<Self, String> {
         plan::platform(&meta.platform)?;
-        meta.tags.validate()?;
+        meta.tags = meta.tags.validated()?;
         Ok(Self { meta, files: Vec::new(), warnings: Vec::new() })
     }
 
     /// Adds a file: `bytes` as encoded, `measured` from those bytes
-    /// ([`FileReport::measure`]), `settings` of the master it was made from.
-    /// The file is checked against its plan; a failed check becomes a
-    /// warning in the report (and [`BundleReport::all_checks_ok`] false).
-    /// Returns the file's checks.
-    pub fn add_file(
-        &mut self,
-        plan: &Deliverable,
-        bytes: Vec<u8>,
-        measured: FileReport,
-        settings: Option<Settings>,
-    ) -> Result<Checks, String> {
+    /// ([`FileReport::measure`]), `origin` how it was made. The file is
+    /// checked against its plan; a failed check becomes a warning in the
+    /// report (and [`BundleReport::all_checks_ok`] false). Returns the
+    /// file's checks.
+    pub fn add_file(&mut self, plan: &Deliverable, bytes: Vec<u8>, measured: FileReport, origin: Origin) -> Result<Checks, String> {
         if !names::is_safe(&plan.name) {
             return Err(format!("'{}' is not a safe file name", plan.name));
         }
         if self.files.iter().any(|(e, _)| e.name == plan.name) {
             return Err(format!("{} is in the bundle already", plan.name));
         }
-        if measured.bytes != bytes.len() as u64 || measured.sha256 != measure::sha256_hex(&bytes) {
+        if measured.bytes != bytes.len() as u64 {
             return Err(format!("{}: the measurement is not of these bytes", plan.name));
         }
         let checks = Checks::of(plan, &measured);
@@ -178,7 +153,8 @@ impl BundleBuilder {
             measured,
             checks: checks.clone(),
             platforms,
-            settings,
+            settings: origin.settings,
+            ceiling_gain_db: origin.ceiling_gain_db,
         };
         self.files.push((entry, bytes));
         Ok(checks)
@@ -232,6 +208,19 @@ impl BundleBuilder {
     /// Writes the reports and the ZIP. The files' bytes move into the
     /// archive one at a time.
     pub fn finish(self) -> Result<Vec<u8>, String> {
+        let entries = self.into_entries();
+        let size = zip_writer::zip_size(&entries);
+        zip_writer::write_zip_to(entries, Cursor::new(Vec::with_capacity(size))).map(Cursor::into_inner)
+    }
+
+    /// Like [`BundleBuilder::finish`], writing the ZIP to `out` (a file,
+    /// natively) instead of returning it: the same bytes.
+    pub fn finish_to<W: Write + Seek>(self, out: W) -> Result<W, String> {
+        zip_writer::write_zip_to(self.into_entries(), out)
+    }
+
+    /// The ZIP's entries: the files and the two reports.
+    fn into_entries(self) -> Vec<(String, Vec<u8>)> {
         let report = self.report();
         let json = report_json::to_json(&report);
         let html = report_html::to_html(&report);
@@ -239,7 +228,7 @@ impl BundleBuilder {
         let mut entries: Vec<(String, Vec<u8>)> = self.files.into_iter().map(|(e, b)| (e.name, b)).collect();
         entries.push((REPORT_JSON.into(), json.into_bytes()));
         entries.push((REPORT_HTML.into(), html.into_bytes()));
-        zip_writer::write_zip(entries)
+        entries
     }
 }
 

@@ -103,12 +103,13 @@ impl Deliverable {
     }
 }
 
-/// Frames of `frames` at `from` Hz converted to `to` Hz: ⌈frames × to / from⌉.
+/// Frames of `frames` at `from` Hz converted to `to` Hz, as the delivery
+/// stage converts them ([`crate::delivery::resample::converted_len`]).
 pub fn converted_frames(frames: u64, from: u32, to: u32) -> u64 {
     if from == to {
         frames
     } else {
-        (frames * to as u64).div_ceil(from as u64)
+        crate::delivery::resample::converted_len(frames as usize, from, to) as u64
     }
 }
 

@@ -160,9 +160,9 @@ fn platforms_table(out: &mut String, f: &FileEntry) {
 /// The page.
 pub fn to_html(r: &BundleReport) -> String {
     let t = &r.tags;
-    let heading = match (&t.artist, &t.title) {
-        (Some(a), Some(ti)) => format!("{a} \u{2013} {ti}"),
-        (None, Some(ti)) => ti.clone(),
+    let heading = match (t.artist.is_empty(), t.title.is_empty()) {
+        (false, false) => format!("{} \u{2013} {}", t.artist, t.title),
+        (true, false) => t.title.clone(),
         _ => r.source.clone(),
     };
     let mut o = String::new();
@@ -208,7 +208,8 @@ pub fn to_html(r: &BundleReport) -> String {
     }
     o.push_str("<h2>Tags</h2>\n<table><tbody>");
     for (k, v) in [("Title", &t.title), ("Artist", &t.artist), ("Album", &t.album), ("Year", &t.year), ("ISRC", &t.isrc)] {
-        let _ = write!(o, "<tr><th>{k}</th><td>{}</td></tr>", v.as_deref().map_or("\u{2013}".to_string(), escape));
+        let v = if v.is_empty() { "\u{2013}".to_string() } else { escape(v) };
+        let _ = write!(o, "<tr><th>{k}</th><td>{v}</td></tr>");
     }
     let _ = write!(
         o,

@@ -86,6 +86,9 @@ pub struct FileEntry {
     /// The settings of the master this file was made from: rendering the
     /// source with them gives its samples (before conversion, for the CD).
     pub settings: Option<Settings>,
+    /// Gain applied after conversion and dither to hold the ceiling, dB
+    /// (0 when none was needed).
+    pub ceiling_gain_db: f64,
 }
 
 /// Loudness over time of the streaming master, for the graph.

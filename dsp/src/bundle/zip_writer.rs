@@ -8,7 +8,7 @@
 //! names (bytewise). Nothing else goes into the archive: no comment, no extra
 //! fields, no clock, no randomness.
 
-use std::io::{Cursor, Write};
+use std::io::{Cursor, Seek, Write};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
@@ -28,22 +28,32 @@ fn options() -> SimpleFileOptions {
         .large_file(false)
 }
 
-/// Writes the archive: entries sorted by name, each dropped as soon as it is
-/// written, into a buffer reserved up front for the whole archive (so the
-/// most held at once is the archive and one entry). Names must be unique.
-pub fn write_zip(mut entries: Vec<(String, Vec<u8>)>) -> Result<Vec<u8>, String> {
+/// Bytes of the archive of these entries.
+pub fn zip_size(entries: &[(String, Vec<u8>)]) -> usize {
+    entries.iter().map(|(n, b)| b.len() + 2 * n.len() + PER_ENTRY).sum::<usize>() + 22
+}
+
+/// Writes the archive into memory (see [`write_zip_to`]), in a buffer
+/// reserved up front for all of it.
+pub fn write_zip(entries: Vec<(String, Vec<u8>)>) -> Result<Vec<u8>, String> {
+    let size = zip_size(&entries);
+    write_zip_to(entries, Cursor::new(Vec::with_capacity(size))).map(Cursor::into_inner)
+}
+
+/// Writes the archive to `out`: entries sorted by name, each dropped as
+/// soon as it is written (so the most held at once is what `out` holds and
+/// one entry). Names must be unique.
+pub fn write_zip_to<W: Write + Seek>(mut entries: Vec<(String, Vec<u8>)>, out: W) -> Result<W, String> {
     entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     if let Some(w) = entries.windows(2).find(|w| w[0].0 == w[1].0) {
         return Err(format!("two entries are named {}", w[0].0));
     }
-    let size: usize = entries.iter().map(|(n, b)| b.len() + 2 * n.len() + PER_ENTRY).sum::<usize>() + 22;
-    let mut zip = ZipWriter::new(Cursor::new(Vec::with_capacity(size)));
+    let mut zip = ZipWriter::new(out);
     for (name, bytes) in entries {
         zip.start_file(name.as_str(), options()).map_err(|e| format!("zip {name}: {e}"))?;
         zip.write_all(&bytes).map_err(|e| format!("zip {name}: {e}"))?;
     }
-    let out = zip.finish().map_err(|e| format!("zip: {e}"))?;
-    Ok(out.into_inner())
+    zip.finish().map_err(|e| format!("zip: {e}"))
 }
 
 #[cfg(test)]

@@ -157,8 +157,13 @@ impl TruePeak16 {
 
     /// The true peak of one channel (NaN and ±Inf read as 0).
     pub fn measure(&self, x: &[f32]) -> Peak16 {
-        let x: Vec<f32> = x.iter().map(|&v| if v.is_finite() { v } else { 0.0 }).collect();
         let n = x.len();
+        // A zero-padded copy, free of NaN and Inf, so every window is whole.
+        let mut padded = vec![0.0f32; n + 2 * TAPS];
+        for (d, &v) in padded[TAPS..TAPS + n].iter_mut().zip(x) {
+            *d = if v.is_finite() { v } else { 0.0 };
+        }
+        let x = &padded[TAPS..TAPS + n];
         // The 4× reading of every block, then of a block of silence that
         // flushes the detector's lag.
         let mut tp = TruePeak::new(self.sample_rate);
@@ -177,10 +182,6 @@ impl TruePeak16 {
         }
         let sample_peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64;
         let peak_4x = reads.iter().fold(0.0f32, |m, &v| m.max(v)) as f64;
-        // Zero-padded copy, so every window is whole.
-        let mut padded = vec![0.0f32; n + 2 * TAPS];
-        padded[TAPS..TAPS + n].copy_from_slice(&x);
-        drop(x);
         let factor = margin_factor(self.sample_rate);
         let mut order: Vec<usize> = (0..blocks).filter(|&b| reads[b] as f64 >= peak_4x * factor * factor).collect();
         order.sort_by(|&a, &b| reads[b].total_cmp(&reads[a]).then(a.cmp(&b)));

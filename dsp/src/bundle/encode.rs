@@ -1,0 +1,82 @@
+//! Encoding a bundle's files from a master (planar f32 at the source rate,
+//! rendered with the chain's output-stage dither off:
+//! [`crate::delivery::chain_settings`]), through [`crate::delivery`]: the
+//! rate conversion, the dither at the file's word length, the true-peak
+//! check of the finished samples, the tags and the WAV encoder. The CLI and
+//! the browser's worker make the same bytes from the same master.
+
+use super::plan::Deliverable;
+use crate::delivery::{self, Delivery, DeliverySpec, Format, Rate, Tags};
+use crate::render::{in_step, PIECE};
+use crate::settings::Settings;
+
+/// A file's bytes, and the gain the delivery stage applied to hold its
+/// ceiling after conversion and dither (0 dB when none was needed).
+pub struct Encoded {
+    /// The whole file.
+    pub bytes: Vec<u8>,
+    /// Gain applied to hold the ceiling, dB.
+    pub ceiling_gain_db: f64,
+}
+
+/// The delivery format of a planned file.
+pub fn format_of(plan: &Deliverable) -> Result<Format, String> {
+    match (plan.format_code, plan.bits) {
+        (1, 16) => Ok(Format::Wav16),
+        (1, 24) => Ok(Format::Wav24),
+        (3, 32) => Ok(Format::Wav32f),
+        (c, b) => Err(format!("{}: no WAV format with code {c} and {b} bits", plan.name)),
+    }
+}
+
+/// Encodes the master as the file `plan` describes. `settings` are the
+/// master's (their output stage says whether a 24-bit file is dithered,
+/// with which noise shaping and seed; 16-bit files always are); `tags` go
+/// into the file when given.
+pub fn encode(
+    plan: &Deliverable,
+    master: &[Vec<f32>],
+    sample_rate: u32,
+    settings: &Settings,
+    tags: Option<&Tags>,
+) -> Result<Encoded, String> {
+    let format = format_of(plan)?;
+    let rate = if plan.sample_rate == sample_rate { Rate::Source } else { Rate::Hz(plan.sample_rate) };
+    let spec = DeliverySpec { format, rate, tags: tags.cloned().unwrap_or_default() };
+    let frames = master.first().map_or(0, Vec::len);
+    let err = |e: crate::DspError| format!("{}: {e}", plan.name);
+    let mut d = Delivery::new(
+        spec,
+        master.len(),
+        frames,
+        sample_rate,
+        Some(plan.ceiling_dbtp),
+        delivery::dither_for(format, &settings.output),
+        usize::MAX,
+    )
+    .map_err(err)?;
+    let size = d.out_frames() * master.len() * (plan.bits as usize / 8) + 4096;
+    let mut bytes = Vec::with_capacity(size);
+    loop {
+        for piece in in_step(master.iter().map(|c| c.chunks(PIECE)).collect()) {
+            d.push(&piece).map_err(err)?;
+            bytes.append(&mut d.take_bytes());
+        }
+        while !d.step(usize::MAX).map_err(err)? {
+            bytes.append(&mut d.take_bytes());
+            if d.wants_input_again() {
+                break;
+            }
+        }
+        bytes.append(&mut d.take_bytes());
+        if !d.wants_input_again() {
+            break;
+        }
+    }
+    let done = d.finish().map_err(err)?;
+    bytes.extend_from_slice(&done.tail);
+    if let Some(patch) = done.header_patch {
+        bytes[..patch.len()].copy_from_slice(&patch);
+    }
+    Ok(Encoded { bytes, ceiling_gain_db: done.measured.gain_db })
+}
