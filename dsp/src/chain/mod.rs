@@ -24,6 +24,7 @@ pub mod eq;
 pub mod lanes;
 pub mod limiter;
 pub mod output;
+pub mod platform_limiter;
 pub mod stereo;
 pub mod util;
 

@@ -1,5 +1,6 @@
 //! The AudioWorklet's engine: the chain, a latency-aligned dry path for A/B,
-//! and the live meters.
+//! the monitoring stage (path gains, crossfade, a platform's playback
+//! limiter) and the live meters of what is heard.
 //!
 //! The worklet instantiates the raw wasm module synchronously and drives it with
 //! plain numbers and pointers into wasm memory, so it needs no generated glue:
@@ -11,34 +12,59 @@
 //!    `lq_process(engine, frames)`, and copies the output back out. Nothing is
 //!    allocated per quantum.
 //! 3. Settings arrive as JSON on parameter messages: the worklet writes UTF-8 into
-//!    `lq_settings_buf(engine, len)` and calls `lq_apply_settings(engine, len)`.
+//!    `lq_settings_buf(engine, len)` and calls `lq_apply_settings(engine, len)`,
+//!    which returns −1 and keeps the previous settings for JSON that
+//!    [`Settings::from_json`] refuses (invalid, unknown fields, wrong types,
+//!    values out of range).
 //! 4. Meter readings are read from `lq_meters_ptr(engine)`, `LQ_METERS` f32 values,
 //!    laid out as in [`Meter`] (new slots are only ever added at the end).
-//!    The chain's output is also metered for loudness (BS.1770 momentary,
-//!    short-term and integrated) every quantum; the readings are computed
-//!    into the array by `lq_update_loudness`, which the worklet calls only
-//!    when it sends meters (each reading sums a 3 s window). Loudness slots
-//!    read −∞ until something is measured. The true peak of each output
-//!    channel (BS.1770 Annex 2, 4× oversampled below 96 kHz: see
-//!    [`TruePeak`]) is the largest over each quantum, written every quantum.
-//!    The integrated loudness covers everything played since the engine was
-//!    created or since `lq_reset_integrated(engine)` (the worklet calls it
-//!    when play starts); `lq_reset` (seek) leaves it running. It is counted
-//!    on `ebur128`'s fixed histogram, so it never allocates however long
-//!    play lasts, and reads within 0.05 LU of the exact figure
+//!    The meters measure what is heard: the final output, after the monitor
+//!    and the platform limiter (the compressor and limiter gain reduction
+//!    and the correlation are the chain's own). It is metered for loudness
+//!    (BS.1770 momentary, short-term and integrated) every quantum; the
+//!    readings are computed into the array by `lq_update_loudness`, which
+//!    the worklet calls only when it sends meters (each reading sums a 3 s
+//!    window). Loudness slots read −∞ until something is measured. The
+//!    sample peak and the true peak of each output channel (BS.1770
+//!    Annex 2, 4× oversampled below 96 kHz: see [`TruePeak`]) are the
+//!    largest over each quantum, written every quantum. The integrated
+//!    loudness covers everything played since the engine was created or
+//!    since `lq_reset_integrated(engine)` (the worklet calls it when play
+//!    starts); `lq_reset` (seek) leaves it running. It is counted on
+//!    `ebur128`'s fixed histogram, so it never allocates however long play
+//!    lasts, and reads within 0.05 LU of the exact figure
 //!    ([`LiveIntegrated`]).
 //! 5. `lq_set_meter_channels(engine, 1 | 2)` tells the loudness meter whether the
 //!    source is mono (one channel at weight 1, as BS.1770 measures mono) or
 //!    stereo. Both meters are preallocated; switching allocates nothing and
 //!    restarts the loudness readings. 0 switches the BS.1770 meters off
 //!    (loudness and true peak), for a host that does not show them.
-//! 6. The input, delayed by exactly the chain's latency, is the dry path.
-//!    `lq_set_monitor(engine, 0 | 1)` chooses what the output carries: the
-//!    master (0) or the dry input (1), crossfading over [`MONITOR_FADE_S`].
-//!    Once the fade is over the dry output is the input, delayed, bit for bit.
+//! 6. The monitor ([`monitor`]). The input, delayed by exactly the chain's
+//!    latency, is the dry path.
+//!    - `lq_set_monitor_gains(engine, master_gain_db, mix_gain_db)` sets a
+//!      gain on the master path and on the dry path, before the crossfade
+//!      (the mix at the master's integrated loudness for a matched A/B; or
+//!      each path at a platform's playback gain, from
+//!      [`crate::loudness::platforms::listening`], to listen as on it).
+//!      Changes ramp over [`GAIN_RAMP_S`]; a path at exactly 0 dB is left
+//!      untouched once its ramp is over. 0, or −1 for a gain refused.
+//!    - `lq_set_monitor(engine, 0 | 1)` chooses what the output carries: the
+//!      master (0) or the dry input (1), crossfading over [`MONITOR_FADE_S`].
+//!    - `lq_set_platform_limiter(engine, on, threshold_dbfs, attack_ms,
+//!      release_ms)` switches the platform limiter after the crossfade on or
+//!      off, with its figures (Spotify Loud's: −1 dBFS, 5 ms, 100 ms,
+//!      [`crate::loudness::platforms::SPOTIFY_LOUD_LIMITER`]). It holds every
+//!      sample at or under the threshold. 0, or −1 for figures refused.
+//!    - The platform limiter delays the audio by its lookahead
+//!      ([`crate::loudness::platforms::PLAYBACK_LIMITER_MAX_ATTACK_MS`]) on or
+//!      off, so `lq_latency(engine)` is the chain's latency plus that
+//!      lookahead, always, and switching anything never moves the audio in
+//!      time. With the dry path chosen, its gain at 0 dB and the limiter
+//!      off, once the fade is over the output is the input delayed by
+//!      `lq_latency`, bit for bit.
 //! 7. The live spectrum analyser ([`LiveSpectrum`]) sees the chain's input
 //!    (the mix, before the chain and the dry path) and output (the master,
-//!    before the monitor mix) every quantum; the worklet calls
+//!    before the monitor) every quantum; the worklet calls
 //!    `lq_spectrum_update(engine)` at the display rate (about 30 Hz), then
 //!    reads `lq_spectrum_points(engine)` (480) × 4 f32 from
 //!    `lq_spectrum_ptr(engine)`, in dB (never below −150):
@@ -58,13 +84,18 @@ use crate::chain::Master;
 use crate::loudness::meter::{LiveIntegrated, LiveMeter, TruePeak};
 use crate::settings::Settings;
 
+#[path = "monitor.rs"]
+pub mod monitor;
+use monitor::Monitor;
+pub use monitor::{GAIN_RAMP_S, MONITOR_FADE_S, MONITOR_GAIN_RANGE_DB};
+
 /// Meter slots in the array behind `lq_meters_ptr`.
 #[repr(usize)]
 #[derive(Clone, Copy)]
 pub enum Meter {
-    /// Output peak of the last quantum, left, linear.
+    /// Peak of what is heard over the last quantum, left, linear.
     PeakL = 0,
-    /// Output peak of the last quantum, right, linear.
+    /// Peak of what is heard over the last quantum, right, linear.
     PeakR = 1,
     /// Compressor gain reduction, dB.
     CompGrDb = 2,
@@ -76,21 +107,24 @@ pub enum Meter {
     Frames = 5,
     /// Input peak of the last quantum, both channels, linear.
     InPeak = 6,
-    /// Momentary loudness (400 ms) of the output, LUFS; −∞ for silence.
+    /// Momentary loudness (400 ms) of what is heard, LUFS; −∞ for silence.
     MomentaryLufs = 7,
-    /// Short-term loudness (3 s) of the output, LUFS; −∞ for silence.
+    /// Short-term loudness (3 s) of what is heard, LUFS; −∞ for silence.
     ShortTermLufs = 8,
-    /// True peak of the output over the last quantum, left, linear.
+    /// True peak of what is heard over the last quantum, left, linear.
     TruePeakL = 9,
-    /// True peak of the output over the last quantum, right, linear.
+    /// True peak of what is heard over the last quantum, right, linear.
     TruePeakR = 10,
-    /// Integrated loudness of the output since play started (gated,
+    /// Integrated loudness of what is heard since play started (gated,
     /// BS.1770), LUFS; −∞ before the first 400 ms and for silence.
     IntegratedLufs = 11,
+    /// Platform limiter gain reduction over the last quantum, dB (0 when
+    /// off or not engaged).
+    PlatformLimiterGrDb = 12,
 }
 
 /// Number of meter slots.
-pub const LQ_METERS: usize = 12;
+pub const LQ_METERS: usize = 13;
 
 /// One worklet engine.
 pub struct Engine {
@@ -122,20 +156,9 @@ pub struct Engine {
     true_peak_scratch: Vec<f32>,
     /// The live spectrum of the input and the output.
     spectrum: LiveSpectrum,
-    /// The dry path: the last `latency` input frames, left and right.
-    dry_delay: [Vec<f32>; 2],
-    /// Next slot of `dry_delay` to read and overwrite.
-    dry_pos: usize,
-    /// Monitor mix now: 0 = the master, 1 = the dry input.
-    monitor_mix: f32,
-    /// Monitor mix being faded to, 0 or 1.
-    monitor_target: f32,
-    /// Change of `monitor_mix` per frame while fading.
-    monitor_step: f32,
+    /// The monitoring stage: dry path, path gains, crossfade, platform limiter.
+    monitor: Monitor,
 }
-
-/// Length of the crossfade between the master and the dry path, s.
-pub const MONITOR_FADE_S: f32 = 0.010;
 
 /// Creates an engine. Returns null for a sample rate outside 8–192 kHz.
 #[no_mangle]
@@ -174,11 +197,7 @@ pub extern "C" fn lq_create(sample_rate: f32, max_block: u32) -> *mut Engine {
         true_peak: [TruePeak::new(sr), TruePeak::new(sr)],
         true_peak_scratch: vec![0.0; max_block],
         spectrum,
-        dry_delay: [vec![0.0; latency], vec![0.0; latency]],
-        dry_pos: 0,
-        monitor_mix: 0.0,
-        monitor_target: 0.0,
-        monitor_step: 1.0 / (MONITOR_FADE_S * sample_rate).max(1.0),
+        monitor: Monitor::new(sample_rate, latency),
     }))
 }
 
@@ -233,6 +252,9 @@ pub unsafe extern "C" fn lq_process(e: *mut Engine, frames: u32) {
     e.master.process(&mut l[..n], &mut r[..n]);
     // The mix (the input buffers, before the dry path delays them) and the master.
     e.spectrum.push(&e.input[0][..n], &e.input[1][..n], &l[..n], &r[..n]);
+    e.monitor.process(&mut e.output, &mut e.input, n);
+    // Everything below meters what is heard.
+    let [l, r] = &e.output;
     if let Some(i) = e.live_channels.checked_sub(1) {
         if let Some(m) = e.live.get_mut(i) {
             m.process(&l[..n], &r[..n]);
@@ -252,68 +274,73 @@ pub unsafe extern "C" fn lq_process(e: *mut Engine, frames: u32) {
         e.meters[Meter::TruePeakL as usize] = 0.0;
         e.meters[Meter::TruePeakR as usize] = 0.0;
     }
-    e.dry_and_monitor(n);
+    for (out, slot) in e.output.iter().zip([Meter::PeakL, Meter::PeakR]) {
+        e.meters[slot as usize] = out[..n].iter().fold(0.0f32, |p, s| max2_f32(s.abs(), p));
+    }
     let m = e.master.meters();
     e.frames += n as u64;
-    e.meters[Meter::PeakL as usize] = m.out_peak[0];
-    e.meters[Meter::PeakR as usize] = m.out_peak[1];
     e.meters[Meter::CompGrDb as usize] = m.comp_gr_db;
     e.meters[Meter::LimiterGrDb as usize] = m.limiter_gr_db;
     e.meters[Meter::Correlation as usize] = m.correlation;
     e.meters[Meter::Frames as usize] = e.frames as f32;
+    e.meters[Meter::PlatformLimiterGrDb as usize] = e.monitor.limiter.gain_reduction_db();
     e.meters[Meter::InPeak as usize] = in_peak;
 }
 
-impl Engine {
-    /// Runs the dry path over the quantum's `n` input frames (after the
-    /// chain has written its output) and mixes the output the monitor asks
-    /// for. The input buffers become the delayed dry signal.
-    fn dry_and_monitor(&mut self, n: usize) {
-        let lat = self.dry_delay[0].len();
-        if lat > 0 {
-            for (input, delay) in self.input.iter_mut().zip(self.dry_delay.iter_mut()) {
-                let mut pos = self.dry_pos;
-                for x in &mut input[..n] {
-                    let d = delay[pos];
-                    delay[pos] = *x;
-                    *x = d;
-                    pos += 1;
-                    if pos == lat {
-                        pos = 0;
-                    }
-                }
-            }
-            self.dry_pos = (self.dry_pos + n) % lat;
-        }
-        if self.monitor_mix == 0.0 && self.monitor_target == 0.0 {
-            return;
-        }
-        let [dl, dr] = &self.input;
-        let [ol, or] = &mut self.output;
-        if self.monitor_mix == 1.0 && self.monitor_target == 1.0 {
-            ol[..n].copy_from_slice(&dl[..n]);
-            or[..n].copy_from_slice(&dr[..n]);
-            return;
-        }
-        let step = if self.monitor_target > self.monitor_mix { self.monitor_step } else { -self.monitor_step };
-        let mut mix = self.monitor_mix;
-        for i in 0..n {
-            mix = (mix + step).clamp(0.0, 1.0);
-            ol[i] = ol[i] * (1.0 - mix) + dl[i] * mix;
-            or[i] = or[i] * (1.0 - mix) + dr[i] * mix;
-        }
-        self.monitor_mix = mix;
-    }
-}
-
 /// Chooses what the output carries: 0, the master; 1, the dry input delayed
-/// by the chain's latency. The change crossfades over [`MONITOR_FADE_S`].
+/// by the chain's latency (each at its gain, see `lq_set_monitor_gains`).
+/// The change crossfades over [`MONITOR_FADE_S`].
 ///
 /// # Safety
 /// `e` must be a live engine.
 #[no_mangle]
 pub unsafe extern "C" fn lq_set_monitor(e: *mut Engine, dry: u32) {
-    (*e).monitor_target = if dry != 0 { 1.0 } else { 0.0 };
+    (*e).monitor.set_dry(dry != 0);
+}
+
+/// Sets the gain of the master path and of the dry (mix) path, dB, applied
+/// before the crossfade: the mix at the master's loudness for a matched
+/// A/B, or both at a platform's playback gain to listen as on it. Each
+/// change ramps over [`GAIN_RAMP_S`]; a path at exactly 0 dB is not
+/// touched once its ramp is over. Returns 0, or −1 (nothing changes) for a
+/// gain that is not finite or outside [`MONITOR_GAIN_RANGE_DB`]. No
+/// allocation.
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_set_monitor_gains(e: *mut Engine, master_gain_db: f32, mix_gain_db: f32) -> i32 {
+    if (*e).monitor.set_gains(master_gain_db, mix_gain_db) {
+        0
+    } else {
+        -1
+    }
+}
+
+/// Switches the platform limiter after the monitor mix on (`on` ≠ 0) or off,
+/// with its threshold (−20 to 0 dBFS, sample values), attack (more than 0,
+/// at most the lookahead, 5 ms) and release (1 to 5000 ms): Spotify Loud's
+/// are [`crate::loudness::platforms::SPOTIFY_LOUD_LIMITER`]. Off, the
+/// figures are ignored. No sample leaves it above the threshold. The audio
+/// is delayed by the lookahead whether it is on or off (see `lq_latency`),
+/// and switching is click-free. Returns 0, or −1 (nothing changes) for
+/// figures out of range. No allocation.
+///
+/// # Safety
+/// `e` must be a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn lq_set_platform_limiter(
+    e: *mut Engine,
+    on: u32,
+    threshold_dbfs: f32,
+    attack_ms: f32,
+    release_ms: f32,
+) -> i32 {
+    if (*e).monitor.limiter.set(on != 0, threshold_dbfs as f64, attack_ms as f64, release_ms as f64) {
+        0
+    } else {
+        -1
+    }
 }
 
 /// Returns a buffer of `len` bytes for settings JSON (allocates; call on messages only).
@@ -346,8 +373,9 @@ pub unsafe extern "C" fn lq_apply_settings(e: *mut Engine, len: u32) -> i32 {
     }
 }
 
-/// Clears the chain's state (on seek or stop), with the momentary and
-/// short-term loudness and the true-peak detectors. The integrated loudness
+/// Clears the chain's state (on seek or stop), the dry path and the platform
+/// limiter, with the momentary and short-term loudness and the true-peak
+/// detectors. The integrated loudness
 /// (see `lq_reset_integrated`) and the spectrum keep running.
 ///
 /// # Safety
@@ -358,8 +386,7 @@ pub unsafe extern "C" fn lq_reset(e: *mut Engine) {
     e.master.reset();
     e.live.iter_mut().for_each(LiveMeter::reset);
     e.true_peak.iter_mut().for_each(TruePeak::reset);
-    e.dry_delay.iter_mut().for_each(|d| d.fill(0.0));
-    e.dry_pos = 0;
+    e.monitor.reset();
 }
 
 /// Restarts the integrated loudness (when play starts): the slot reads −∞
@@ -491,13 +518,15 @@ pub unsafe extern "C" fn lq_meters_ptr(e: *mut Engine) -> *const f32 {
     (*e).meters.as_ptr()
 }
 
-/// The chain's latency, frames.
+/// The engine's latency, frames: the chain's latency plus the platform
+/// limiter's lookahead (a fixed delay, on or off). The output, master or
+/// dry, is the input this many frames late.
 ///
 /// # Safety
 /// `e` must be a live engine.
 #[no_mangle]
 pub unsafe extern "C" fn lq_latency(e: *mut Engine) -> u32 {
-    (*e).master.latency_samples() as u32
+    ((*e).master.latency_samples() + (*e).monitor.latency()) as u32
 }
 
 #[cfg(test)]

@@ -53,9 +53,9 @@ fn dry_path_is_the_input_delayed_by_the_latency_bit_for_bit() {
                 outs.push((*lq_output_ptr(e, 0).add(i), *lq_output_ptr(e, 1).add(i)));
             }
         }
-        // After the fade (10 ms), exactly the input, `lat` frames late.
+        // After the fade (10 ms, heard `lat` frames late), exactly the input, `lat` frames late.
         let fade = (0.010 * sr) as usize + 1;
-        for (k, &(l, r)) in outs.iter().enumerate().skip(fade.max(lat)) {
+        for (k, &(l, r)) in outs.iter().enumerate().skip(fade + lat) {
             assert_eq!((l, r), (x[k - lat], -x[k - lat]), "frame {k}");
         }
         // Back to the master: it crossfades without a step larger than the signal's own.
@@ -236,4 +236,258 @@ fn live_loudness_of_the_output_stereo_and_mono() {
     // Switched off, the meter reads nothing.
     let (m, s) = run(0, -20.0, 4.0);
     assert_eq!((m, s), (f32::NEG_INFINITY, f32::NEG_INFINITY));
+}
+
+/// Runs `x` (left, right) through `e` in 128-frame quanta, calling
+/// `at(quantum)` before each, and returns the output.
+unsafe fn run_through(e: *mut Engine, x: &[(f32, f32)], mut at: impl FnMut(usize)) -> Vec<(f32, f32)> {
+    let mut out = Vec::with_capacity(x.len());
+    for (q, chunk) in x.chunks(128).enumerate() {
+        at(q);
+        let (l, r) = (lq_input_ptr(e, 0), lq_input_ptr(e, 1));
+        for (i, &(a, b)) in chunk.iter().enumerate() {
+            *l.add(i) = a;
+            *r.add(i) = b;
+        }
+        lq_process(e, chunk.len() as u32);
+        for i in 0..chunk.len() {
+            out.push((*lq_output_ptr(e, 0).add(i), *lq_output_ptr(e, 1).add(i)));
+        }
+    }
+    out
+}
+
+/// Largest step between neighbouring samples of either channel.
+fn largest_step(y: &[(f32, f32)]) -> f32 {
+    y.windows(2).map(|w| (w[1].0 - w[0].0).abs().max((w[1].1 - w[0].1).abs())).fold(0.0, f32::max)
+}
+
+fn stereo_noise(n: usize, amp: f32, seed: u32) -> Vec<(f32, f32)> {
+    let (l, r) = (crate::test_signals::noise(n, amp, seed), crate::test_signals::noise(n, amp, seed + 1));
+    l.into_iter().zip(r).collect()
+}
+
+#[test]
+fn latency_is_the_chain_plus_the_platform_lookahead_on_or_off() {
+    for sr in [44_100.0f32, 48_000.0, 96_000.0] {
+        let e = lq_create(sr, 128);
+        unsafe {
+            let chain = (*e).master.latency_samples() as u32;
+            let look = (crate::loudness::platforms::PLAYBACK_LIMITER_MAX_ATTACK_MS * sr as f64 / 1000.0).round() as u32;
+            assert_eq!(lq_latency(e), chain + look);
+            assert_eq!(lq_set_platform_limiter(e, 1, -1.0, 5.0, 100.0), 0);
+            assert_eq!(lq_latency(e), chain + look);
+            // Refused figures change nothing.
+            assert_eq!(lq_set_platform_limiter(e, 1, 2.0, 5.0, 100.0), -1);
+            assert_eq!(lq_set_platform_limiter(e, 1, -1.0, 6.0, 100.0), -1);
+            assert_eq!(lq_set_monitor_gains(e, f32::NAN, 0.0), -1);
+            assert_eq!(lq_set_monitor_gains(e, 0.0, 61.0), -1);
+            // Off ignores the figures (the worklet sends zeros).
+            assert_eq!(lq_set_platform_limiter(e, 0, 0.0, 0.0, 0.0), 0);
+            lq_destroy(e);
+        }
+    }
+}
+
+#[test]
+fn whole_chain_bypass_is_the_input_delayed_by_lq_latency_after_any_monitor_changes() {
+    let sr = 48_000.0;
+    let e = lq_create(sr, 128);
+    let x = stereo_noise(48_000 * 4, 0.9, 21);
+    unsafe {
+        let lat = lq_latency(e) as usize;
+        lq_set_monitor(e, 1);
+        // Gains and the platform limiter move, then go back: the limiter
+        // engages on the gained-up noise and releases once it is off.
+        let out = run_through(e, &x, |q| match q {
+            10 => assert_eq!(lq_set_monitor_gains(e, 6.0, 9.0), 0),
+            20 => assert_eq!(lq_set_platform_limiter(e, 1, -1.0, 5.0, 100.0), 0),
+            100 => assert_eq!(lq_set_monitor_gains(e, 0.0, 0.0), 0),
+            110 => assert_eq!(lq_set_platform_limiter(e, 0, 0.0, 0.0, 0.0), 0),
+            _ => {}
+        });
+        let thr = 10f32.powf(-1.0 / 20.0);
+        let limited = &out[20 * 128 + lat..100 * 128];
+        assert!(limited.iter().all(|&(l, r)| l.abs() <= thr && r.abs() <= thr), "the +9 dB noise is held under −1 dBFS");
+        assert!(limited.iter().any(|&(l, _)| l.abs() > 0.99 * thr));
+        // 2.5 s after the limiter went off it has released to exactly 1.
+        let from = 110 * 128 + 120_000;
+        for (k, &(l, r)) in out.iter().enumerate().skip(from) {
+            assert_eq!((l.to_bits(), r.to_bits()), (x[k - lat].0.to_bits(), x[k - lat].1.to_bits()), "frame {k}");
+        }
+        lq_destroy(e);
+    }
+}
+
+#[test]
+fn monitor_gains_at_0_db_are_bit_exact() {
+    let sr = 48_000.0;
+    let x = stereo_noise(48_000, 0.3, 3);
+    unsafe {
+        let (a, b) = (lq_create(sr, 128), lq_create(sr, 128));
+        let plain = run_through(a, &x, |_| {});
+        let moved = run_through(b, &x, |q| match q {
+            5 => assert_eq!(lq_set_monitor_gains(b, 0.0, 0.0), 0),
+            10 => assert_eq!(lq_set_monitor_gains(b, -6.0, 3.0), 0),
+            40 => assert_eq!(lq_set_monitor_gains(b, 0.0, 0.0), 0),
+            _ => {}
+        });
+        assert!((*b).monitor_gains_are_unity());
+        let lat = lq_latency(b) as usize;
+        // The gain's ramp (10 ms) and the lookahead's delay after it.
+        let settled = 40 * 128 + 480 + lat;
+        assert_ne!(plain[10 * 128 + lat + 200], moved[10 * 128 + lat + 200]);
+        for k in settled..x.len() {
+            assert_eq!((plain[k].0.to_bits(), plain[k].1.to_bits()), (moved[k].0.to_bits(), moved[k].1.to_bits()), "frame {k}");
+        }
+        lq_destroy(a);
+        lq_destroy(b);
+    }
+}
+
+#[test]
+fn a_gain_change_ramps_without_a_step_larger_than_the_signal_s_own() {
+    let sr = 48_000.0;
+    let amp = 0.5f64;
+    let s = sine_at(amp, 997.0, sr, 0.0);
+    let x: Vec<(f32, f32)> = (0..48_000).map(|i| (s(i), s(i))).collect();
+    let own = largest_step(&x);
+    for dry in [0u32, 1] {
+        let e = lq_create(sr, 128);
+        unsafe {
+            transparent(e);
+            lq_set_monitor(e, dry);
+            let out = run_through(e, &x, |q| {
+                if q == 100 {
+                    // −12 dB on the path that is heard, at once.
+                    let (m, d) = if dry == 1 { (0.0, -12.0) } else { (-12.0, 0.0) };
+                    assert_eq!(lq_set_monitor_gains(e, m, d), 0);
+                }
+            });
+            let lat = lq_latency(e) as usize;
+            let start = 100 * 128 + lat;
+            // Per frame the gain moves by at most (1 − 0.251) / 480.
+            let ramp_step = (1.0 - 10f64.powf(-12.0 / 20.0)) / 480.0;
+            let bound = own as f64 + amp * ramp_step + 1e-6;
+            let step = largest_step(&out[lat + 600..]) as f64;
+            assert!(step <= bound, "dry {dry}: step {step} > {bound}");
+            // The ramp is over within 10 ms: the sine is at a quarter of its level.
+            let peak = |a: usize, b: usize| out[a..b].iter().fold(0.0f32, |p, v| p.max(v.0.abs())) as f64;
+            assert!((peak(start - 2400, start) - amp).abs() < 1e-3);
+            let after = peak(start + 481, start + 481 + 2400);
+            assert!((after - amp * 10f64.powf(-12.0 / 20.0)).abs() < 1e-3, "dry {dry}: {after}");
+            lq_destroy(e);
+        }
+    }
+}
+
+#[test]
+fn switching_master_and_dry_with_a_sine_in_steps_no_more_than_the_sine() {
+    let sr = 48_000.0;
+    let amp = 0.1f64; // −20 dBFS: the default chain leaves it about as it is.
+    let s = sine_at(amp, 440.0, sr, 0.3);
+    let x: Vec<(f32, f32)> = (0..48_000 * 2).map(|i| (s(i), s(i))).collect();
+    let own = largest_step(&x) as f64;
+    let e = lq_create(sr, 128);
+    unsafe {
+        let out = run_through(e, &x, |q| match q {
+            200 => lq_set_monitor(e, 1),
+            400 => lq_set_monitor(e, 0),
+            500 => lq_set_monitor(e, 1),
+            503 => lq_set_monitor(e, 0),
+            _ => {}
+        });
+        // The crossfade moves 1/480 per frame between two versions of the
+        // sine, which differ by at most twice its amplitude.
+        let bound = own + 2.0 * amp / 480.0 + 1e-6;
+        let lat = lq_latency(e) as usize;
+        let step = largest_step(&out[lat + 4800..]) as f64;
+        assert!(step <= bound, "step {step} > {bound}");
+        lq_destroy(e);
+    }
+}
+
+#[test]
+fn the_platform_limiter_holds_every_sample_under_its_threshold() {
+    for sr in [44_100.0f32, 48_000.0] {
+        // Noise with bursts and single-sample clicks, raised +12 dB into the limiter.
+        let n = sr as usize * 3;
+        let bursts = crate::test_signals::noise_bursts(n, 0.5, 9, 0.2);
+        let x: Vec<(f32, f32)> = bursts
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let click = if i % 9_973 == 0 { 0.99 } else { 0.0 };
+                (v + click, -v * 0.7 + click)
+            })
+            .collect();
+        for dry in [0u32, 1] {
+            let e = lq_create(sr, 128);
+            unsafe {
+                lq_set_monitor(e, dry);
+                assert_eq!(lq_set_monitor_gains(e, 12.0, 12.0), 0);
+                assert_eq!(lq_set_platform_limiter(e, 1, -1.0, 5.0, 100.0), 0);
+                let mut gr = 0.0f32;
+                let out = run_through(e, &x, |_| gr = gr.max(*lq_meters_ptr(e).add(Meter::PlatformLimiterGrDb as usize)));
+                let thr = 10f32.powf(-1.0 / 20.0);
+                let top = out.iter().fold(0.0f32, |p, v| p.max(v.0.abs()).max(v.1.abs()));
+                assert!(top <= thr, "{sr} dry {dry}: {top} > {thr}");
+                assert!(top > thr * 0.99, "{sr} dry {dry}: {top}: it limits, it does not squash");
+                assert!(gr > 6.0, "{gr}");
+                // The meters read what is heard.
+                let peak = *lq_meters_ptr(e).add(Meter::PeakL as usize);
+                let last_quantum = match x.len() % 128 {
+                    0 => 128,
+                    k => k,
+                };
+                let last = out[out.len() - last_quantum..].iter().fold(0.0f32, |p, v| p.max(v.0.abs()));
+                assert_eq!(peak, last);
+                lq_destroy(e);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_b_matched_loudness_agrees_within_0_1_lu() {
+    let sr = 48_000.0;
+    // A programme at about −24 LUFS, mastered louder: +8 dB into the chain.
+    let x = stereo_noise(48_000 * 12, 0.12, 33);
+    let e = lq_create(sr, 128);
+    unsafe {
+        let s = Settings { input_gain_db: 8.0, ..Settings::default() };
+        let json = serde_json::to_string(&s).unwrap();
+        let buf = lq_settings_buf(e, json.len() as u32);
+        core::ptr::copy_nonoverlapping(json.as_ptr(), buf, json.len());
+        assert_eq!(lq_apply_settings(e, json.len() as u32), 0);
+        let integrated = |dry: u32, mix_db: f32| {
+            lq_set_monitor(e, dry);
+            assert_eq!(lq_set_monitor_gains(e, 0.0, mix_db), 0);
+            run_through(e, &x[..48_000], |_| {});
+            lq_reset_integrated(e);
+            run_through(e, &x[48_000..], |_| {});
+            lq_update_loudness(e);
+            *lq_meters_ptr(e).add(Meter::IntegratedLufs as usize)
+        };
+        let master = integrated(0, 0.0);
+        let mix = integrated(1, 0.0);
+        assert!(master - mix > 5.0, "{master} {mix}");
+        let matched = integrated(1, master - mix);
+        assert!((matched - master).abs() <= 0.1, "{matched} vs {master}");
+        lq_destroy(e);
+    }
+}
+
+#[test]
+fn out_of_range_settings_are_refused_by_the_worklet() {
+    let e = lq_create(48_000.0, 128);
+    unsafe {
+        for json in [r#"{"output":{"gain_db":3}}"#, r#"{"limiter":{"ceiling_dbtp":"x"}}"#, r#"{"nope":1}"#] {
+            let buf = lq_settings_buf(e, json.len() as u32);
+            core::ptr::copy_nonoverlapping(json.as_ptr(), buf, json.len());
+            assert_eq!(lq_apply_settings(e, json.len() as u32), -1, "{json}");
+        }
+        assert_eq!((*e).master.settings(), &Settings::default());
+        lq_destroy(e);
+    }
 }

@@ -11,6 +11,10 @@
 //! gets back), and whether the platform's limiter engages or its upward gain is
 //! capped by true-peak headroom. The web app shows this table and uses `gain_db`
 //! to let the artist listen "as on" each platform.
+//!
+//! [`listening`] gives what the worklet's monitor needs to play a master (or
+//! the mix) as a platform would: the playback gain, and the platform's own
+//! limiter with its figures where it has one ([`SPOTIFY_LOUD_LIMITER`]).
 
 use super::meter::LoudnessReport;
 use serde::{Deserialize, Serialize};
@@ -39,6 +43,28 @@ pub enum Normalization {
     Full,
 }
 
+/// A platform's playback limiter: a sample-peak limiter that engages at a
+/// threshold, with its attack and release (the figures the worklet's
+/// platform limiter is set to).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlaybackLimiter {
+    /// Level at which it engages, dBFS (sample values).
+    pub threshold_dbfs: f64,
+    /// Attack, ms.
+    pub attack_ms: f64,
+    /// Release ("decay"), ms.
+    pub release_ms: f64,
+}
+
+/// Spotify's limiter for its Loud setting, as Spotify documents it: it
+/// engages at −1 dB (sample values), with a 5 ms attack and a 100 ms decay.
+pub const SPOTIFY_LOUD_LIMITER: PlaybackLimiter =
+    PlaybackLimiter { threshold_dbfs: -1.0, attack_ms: 5.0, release_ms: 100.0 };
+
+/// The longest attack of any platform limiter in the table, ms: the
+/// lookahead (and so the fixed delay) of the worklet's platform limiter.
+pub const PLAYBACK_LIMITER_MAX_ATTACK_MS: f64 = SPOTIFY_LOUD_LIMITER.attack_ms;
+
 /// One row of the table.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Platform {
@@ -52,6 +78,8 @@ pub struct Platform {
     pub ceiling_dbtp: f64,
     /// How playback gain is decided.
     pub normalization: Normalization,
+    /// The platform's playback limiter, if it has one.
+    pub limiter: Option<PlaybackLimiter>,
     /// Where the figures come from.
     pub source: &'static str,
     /// When the source published (or was last seen stating) the figures.
@@ -72,6 +100,7 @@ pub const PLATFORMS: &[Platform] = &[
         target_lufs: Some(-14.0),
         ceiling_dbtp: -1.0,
         normalization: Normalization::UpToPeakHeadroom { peak_limit_dbtp: -1.0 },
+        limiter: None,
         source: SPOTIFY_SRC,
         as_of: "page text as of 2021 update, current when compiled 2026-11-25",
         note: "Quiet masters are raised only while 1 dB of true-peak headroom remains \
@@ -82,7 +111,8 @@ pub const PLATFORMS: &[Platform] = &[
         name: "Spotify (Loud)",
         target_lufs: Some(-11.0),
         ceiling_dbtp: -1.0,
-        normalization: Normalization::UpWithLimiter { limiter_dbfs: -1.0 },
+        normalization: Normalization::UpWithLimiter { limiter_dbfs: SPOTIFY_LOUD_LIMITER.threshold_dbfs },
+        limiter: Some(SPOTIFY_LOUD_LIMITER),
         source: SPOTIFY_SRC,
         as_of: "page text as of 2021 update, current when compiled 2026-11-25",
         note: "Premium setting. Set regardless of true peak; Spotify's limiter engages at \
@@ -94,6 +124,7 @@ pub const PLATFORMS: &[Platform] = &[
         target_lufs: Some(-19.0),
         ceiling_dbtp: -1.0,
         normalization: Normalization::UpToPeakHeadroom { peak_limit_dbtp: -1.0 },
+        limiter: None,
         source: SPOTIFY_SRC,
         as_of: "page text as of 2021 update, current when compiled 2026-11-25",
         note: "Premium setting. Upward gain modelled with the same 1 dB headroom rule as Normal.",
@@ -104,6 +135,7 @@ pub const PLATFORMS: &[Platform] = &[
         target_lufs: Some(-16.0),
         ceiling_dbtp: -1.0,
         normalization: Normalization::UpToPeakHeadroom { peak_limit_dbtp: -1.0 },
+        limiter: None,
         source: "Apple does not publish the Sound Check level; −16 LUFS per independent \
                  measurement (MeterPlugs, \"Tidal adds loudness normalization\", 2016-10-07, \
                  approx. −16 LUFS for Sound Check) and Apple Digital Masters guidance (≤ −1 dBTP)",
@@ -117,6 +149,7 @@ pub const PLATFORMS: &[Platform] = &[
         target_lufs: Some(-14.0),
         ceiling_dbtp: -1.0,
         normalization: Normalization::DownOnly,
+        limiter: None,
         source: "YouTube does not publish its reference level; −14 LUFS per 'Stats for nerds' \
                  content-loudness readings reported by e.g. Sage Audio, \"Mastering for \
                  Streaming: Platform Loudness and Normalization Explained\"",
@@ -129,6 +162,7 @@ pub const PLATFORMS: &[Platform] = &[
         target_lufs: Some(-14.0),
         ceiling_dbtp: -1.0,
         normalization: Normalization::DownOnly,
+        limiter: None,
         source: "Tidal, as reported by MeterPlugs, \"Tidal adds loudness normalization\" \
                  (BS.1770-4, −14 LUFS, quiet music not raised)",
         as_of: "2016-10-07",
@@ -140,6 +174,7 @@ pub const PLATFORMS: &[Platform] = &[
         target_lufs: Some(-14.0),
         ceiling_dbtp: -2.0,
         normalization: Normalization::DownOnly,
+        limiter: None,
         source: "Amazon does not publish its normalization level; −14 LUFS (and −2 dBTP \
                  delivery) per industry references, e.g. Sage Audio, \"Mastering for Streaming\"",
         as_of: "2021–2023 (reports), compiled 2026-11-25",
@@ -151,6 +186,7 @@ pub const PLATFORMS: &[Platform] = &[
         target_lufs: Some(-15.0),
         ceiling_dbtp: -1.0,
         normalization: Normalization::DownOnly,
+        limiter: None,
         source: "Deezer normalization at −15 LUFS as listed in industry references (e.g. \
                  WaveDisco, \"Streaming loudness targets\")",
         as_of: "2019–2024 (reports), compiled 2026-11-25",
@@ -162,6 +198,7 @@ pub const PLATFORMS: &[Platform] = &[
         target_lufs: Some(-14.0),
         ceiling_dbtp: -1.0,
         normalization: Normalization::DownOnly,
+        limiter: None,
         source: "SoundCloud normalization at −14 LUFS as listed in industry references (e.g. \
                  Sage Audio, \"Mastering for Streaming\"); published figures vary (−8 to −14)",
         as_of: "2021–2024 (reports), compiled 2026-11-25",
@@ -173,6 +210,7 @@ pub const PLATFORMS: &[Platform] = &[
         target_lufs: None,
         ceiling_dbtp: -0.1,
         normalization: Normalization::None,
+        limiter: None,
         source: "Red Book CD (IEC 60908) has no loudness normalization; played as mastered",
         as_of: "1987",
         note: "Ceiling of −0.1 dBTP is Lacquer's default for peak-normalised delivery.",
@@ -183,6 +221,7 @@ pub const PLATFORMS: &[Platform] = &[
         target_lufs: Some(-23.0),
         ceiling_dbtp: -1.0,
         normalization: Normalization::Full,
+        limiter: None,
         source: "EBU R 128, Loudness normalisation and permitted maximum level of audio \
                  signals: −23.0 LUFS (±0.5 LU), maximum true peak −1 dBTP",
         as_of: "EBU R 128 v4 (2014-06), unchanged in the 2020/2023 revisions",
@@ -199,6 +238,7 @@ pub fn custom(target_lufs: f64, ceiling_dbtp: f64) -> Platform {
         target_lufs: Some(target_lufs),
         ceiling_dbtp,
         normalization: Normalization::UpToPeakHeadroom { peak_limit_dbtp: ceiling_dbtp },
+        limiter: None,
         source: "chosen by the artist",
         as_of: "",
         note: "",
@@ -321,6 +361,29 @@ pub fn playback(p: &Platform, r: &LoudnessReport) -> PlatformPlayback {
     out
 }
 
+/// What the monitor needs to play a master (or the mix) as a platform
+/// would.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Listening {
+    /// Playback gain, dB: the platform's normalization ([`playback`]'s
+    /// `gain_db`): turned down to the target, raised only as the rule
+    /// allows (true-peak headroom, never for a down-only platform, all the
+    /// way into its limiter for Spotify Loud).
+    pub gain_db: f64,
+    /// The platform's limiter, to run after the gain, where the platform
+    /// has one (it acts only on what goes over its threshold).
+    pub limiter: Option<PlaybackLimiter>,
+    /// The limiter engages on this audio (its sample peak after the gain is
+    /// over the threshold).
+    pub limiter_engages: bool,
+}
+
+/// The playback gain and limiter of platform `p` for audio measured as `r`.
+pub fn listening(p: &Platform, r: &LoudnessReport) -> Listening {
+    let pb = playback(p, r);
+    Listening { gain_db: pb.gain_db, limiter: p.limiter, limiter_engages: pb.limiter_engages }
+}
+
 /// Applies every row of [`PLATFORMS`] to a master.
 pub fn assess(r: &LoudnessReport) -> Vec<PlatformPlayback> {
     PLATFORMS.iter().map(|p| playback(p, r)).collect()
@@ -375,6 +438,34 @@ mod tests {
         assert!((yt.short_of_target_lu - 2.0).abs() < 1e-9);
         let ebu = playback(find("ebu-r128").unwrap(), &r);
         assert!((ebu.gain_db + 7.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn listening_as_on_spotify() {
+        // Quiet (−19 LUFS) turns a −14 LUFS master down 5 dB, no limiter.
+        let q = listening(find("spotify-quiet").unwrap(), &report(-14.0, -1.0));
+        assert!((q.gain_db + 5.0).abs() < 1e-9);
+        assert_eq!((q.limiter, q.limiter_engages), (None, false));
+        // Loud (−11 LUFS) raises a −20 LUFS master 9 dB into its limiter.
+        let l = listening(find("spotify-loud").unwrap(), &report(-20.0, -3.0));
+        assert!((l.gain_db - 9.0).abs() < 1e-9);
+        assert_eq!(l.limiter, Some(SPOTIFY_LOUD_LIMITER));
+        assert!(l.limiter_engages);
+        assert_eq!(
+            (SPOTIFY_LOUD_LIMITER.threshold_dbfs, SPOTIFY_LOUD_LIMITER.attack_ms, SPOTIFY_LOUD_LIMITER.release_ms),
+            (-1.0, 5.0, 100.0)
+        );
+        // Down-only: YouTube never raises; a loud master is turned down.
+        let yt = find("youtube").unwrap();
+        assert_eq!(listening(yt, &report(-20.0, -3.0)).gain_db, 0.0);
+        assert!((listening(yt, &report(-9.0, -0.5)).gain_db + 5.0).abs() < 1e-9);
+        // Normal: raised only within 1 dB of true-peak headroom.
+        assert!((listening(find("spotify").unwrap(), &report(-20.0, -3.0)).gain_db - 2.0).abs() < 1e-9);
+        // Only Spotify Loud has a limiter, and the worklet's lookahead covers its attack.
+        assert!(PLATFORMS.iter().all(|p| p.limiter.is_some() == (p.id == "spotify-loud")));
+        assert!(PLATFORMS.iter().filter_map(|p| p.limiter).all(|l| l.attack_ms <= PLAYBACK_LIMITER_MAX_ATTACK_MS));
+        let j = serde_json::to_string(&l).unwrap();
+        assert!(j.contains("\"threshold_dbfs\":-1.0"), "{j}");
     }
 
     #[test]
