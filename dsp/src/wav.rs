@@ -293,7 +293,7 @@ pub fn header(channels: usize, frames: usize, sample_rate: u32, bits: u16, float
         out.extend_from_slice(&4u32.to_le_bytes());
         out.extend_from_slice(&(frames as u32).to_le_bytes());
     }
-    assert!(extra.len() % 2 == 0, "whole, word-aligned chunks");
+    assert!(extra.len().is_multiple_of(2), "whole, word-aligned chunks");
     out.extend_from_slice(extra);
     out.extend_from_slice(b"data");
     out.extend_from_slice(&(data as u32).to_le_bytes());

@@ -1,8 +1,10 @@
 //! `lacquer`: the mastering chain and loudness tools on the command line.
 //!
 //! ```text
-//! lacquer master IN.wav -o OUT.wav [--settings FILE.json]
+//! lacquer master IN.wav -o OUT [--settings FILE.json]
 //!                [--platform NAME | --lufs X --ceiling Y] [--report FILE.json]
+//!                [--format wav16|wav24|wav32f|flac16|flac24] [--rate source|44100|48000]
+//!                [--title T] [--artist A] [--album B] [--year Y] [--isrc CODE] [--no-tags]
 //! lacquer analyze IN.wav [--json]
 //! lacquer bundle IN.wav -o OUT.zip [--platform NAME] [--loud] [--quiet] [--settings FILE.json]
 //!                [--title T] [--artist A] [--album B] [--year Y] [--isrc CODE] [--no-tags]
@@ -11,6 +13,14 @@
 //! given, `master` aims at Spotify Normal (−14 LUFS, −1 dBTP), exactly as the
 //! app's export does. `--platform cd` masters without a loudness target, to a
 //! −0.1 dBTP ceiling.
+//!
+//! `master` writes a release file ([`lacquer_dsp::delivery`]): by default a
+//! 24-bit WAV at the source rate; `--format` picks 16-bit WAV (dithered),
+//! 32-bit float WAV or FLAC at 16 or 24 bits, `--rate` converts to 44.1 or
+//! 48 kHz (only when asked, up or down), and the true-peak ceiling is held on
+//! the file's own samples. `--title`, `--artist`, `--album`, `--year` and
+//! `--isrc` (CC-XXX-YY-NNNNN, hyphens optional) tag it; `--no-tags` writes
+//! none.
 //!
 //! `bundle` makes a release ZIP ([`lacquer_dsp::bundle`]): the streaming
 //! master for the platform (24-bit WAV at the source rate), the CD master
@@ -23,13 +33,15 @@ use lacquer_dsp::job::MasterJob;
 use lacquer_dsp::loudness::meter::{self, LoudnessReport};
 use lacquer_dsp::loudness::platforms::{self, PlatformPlayback};
 use lacquer_dsp::loudness::target::Target;
-use lacquer_dsp::{bundle, wav, Settings};
+use lacquer_dsp::{bundle, delivery, wav, Settings};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
-  lacquer master IN.wav -o OUT.wav [--settings FILE.json]
+  lacquer master IN.wav -o OUT [--settings FILE.json]
                  [--platform NAME | --lufs X --ceiling Y] [--report FILE.json]
+                 [--format wav16|wav24|wav32f|flac16|flac24] [--rate source|44100|48000]
+                 [--title T] [--artist A] [--album B] [--year Y] [--isrc CODE] [--no-tags]
   lacquer analyze IN.wav [--json]
   lacquer bundle IN.wav -o OUT.zip [--platform NAME] [--loud] [--quiet] [--settings FILE.json]
                  [--title T] [--artist A] [--album B] [--year Y] [--isrc CODE] [--no-tags]
@@ -132,38 +144,10 @@ fn cmd_master(args: &Args) -> Result<(), String> {
     if let Some(t) = target {
         t.validate()?;
     }
-    // The common WAV layouts are decoded piece by piece while they are metered.
-    let file = std::fs::File::open(input).map_err(|e| format!("cannot read {input}: {e}"))?;
-    let job = match wav::PcmStream::new(file) {
-        Some(mut pcm) => {
-            let (ch, n, sr) = (pcm.channels(), pcm.frames(), pcm.sample_rate());
-            MasterJob::decode_and_measure(ch, n, sr, settings, target, |piece| pcm.read_into(piece))
-        }
-        None => {
-            let audio = read_audio(input)?;
-            MasterJob::new(audio.channels, audio.sample_rate, settings, target)
-        }
-    }
-    .map_err(|e| format!("{input}: {e}"))?;
-    // The file is written piece by piece as the master is finished and
-    // metered; it is created only then, so an input given as the output
-    // stays whole until the master is ready.
-    let (ch, frames, rate) = (job.channels(), job.frames(), job.sample_rate());
-    let mut writer = None;
-    let (result, written) = job.run_with(|piece| {
-        let w = match &mut writer {
-            Some(w) => w,
-            None => writer.insert(wav::PcmWriter::new(std::fs::File::create(output)?, ch, frames, rate, 24)?),
-        };
-        w.write(piece)
-    });
-    let written = written.and_then(|()| match writer {
-        Some(w) => w.finish().map(drop),
-        // No frames at all: the header alone.
-        None => wav::PcmWriter::new(std::fs::File::create(output)?, ch, 0, rate, 24)?.finish().map(drop),
-    });
-    written.map_err(|e| format!("cannot write {output}: {e}"))?;
+    let spec = delivery_spec(args)?;
+    let result = master_file(input, output, &settings, target, spec)?;
     let r = &result.report;
+    let m = &result.measured;
     if let Some(p) = args.options.get("report") {
         let j = serde_json::to_string_pretty(r).map_err(|e| format!("report: {e}"))?;
         std::fs::write(p, j).map_err(|e| format!("cannot write {p}: {e}"))?;
@@ -184,10 +168,66 @@ fn cmd_master(args: &Args) -> Result<(), String> {
             .filter(|o| o.proxy_passes > 0)
             .map_or(String::new(), |o| format!(" (+{} over excerpts)", o.proxy_passes)),
     );
+    eprintln!(
+        "  file: {}, {} Hz, {} frames, TP {} after conversion and dither{}",
+        m.format,
+        m.sample_rate,
+        m.frames,
+        db(m.true_peak_dbtp, "dBTP"),
+        if m.gain_db != 0.0 { format!(" (gain {:+.3} dB to hold the ceiling)", m.gain_db) } else { String::new() },
+    );
     if let Some(w) = &r.warning {
         eprintln!("warning: {w}");
     }
     Ok(())
+}
+
+/// Options of `lacquer master`.
+const MASTER_OPTIONS: &[&str] = &[
+    "output", "settings", "platform", "lufs", "ceiling", "report", "format", "rate", "title", "artist", "album", "year",
+    "isrc", "no-tags",
+];
+
+/// The release file `master`'s options ask for (`--format`, `--rate`, the
+/// tags or `--no-tags`).
+fn delivery_spec(args: &Args) -> Result<delivery::DeliverySpec, String> {
+    let format = args.options.get("format").map_or(Ok(delivery::Format::Wav24), |f| delivery::Format::parse(f))?;
+    let rate = args.options.get("rate").map_or(Ok(delivery::Rate::Source), |r| delivery::Rate::parse(r))?;
+    let tag = |name: &str| args.options.get(name).cloned().unwrap_or_default();
+    let tags = delivery::Tags { title: tag("title"), artist: tag("artist"), album: tag("album"), year: tag("year"), isrc: tag("isrc") };
+    let tags = tags.validated()?;
+    let tags = if args.options.contains_key("no-tags") { delivery::Tags::default() } else { tags };
+    Ok(delivery::DeliverySpec { format, rate, tags })
+}
+
+/// Masters `input` with `settings` to `target` and writes the release file
+/// `spec` describes to `output` (created only once its first bytes are
+/// ready, so an input given as the output stays whole until then). The
+/// common WAV layouts are decoded piece by piece while they are metered.
+fn master_file(
+    input: &str,
+    output: &str,
+    settings: &Settings,
+    target: Option<Target>,
+    spec: delivery::DeliverySpec,
+) -> Result<delivery::host::Mastered, String> {
+    let chain = delivery::chain_settings(*settings);
+    let file = std::fs::File::open(input).map_err(|e| format!("cannot read {input}: {e}"))?;
+    let job = match wav::PcmStream::new(file) {
+        Some(mut pcm) => {
+            let (ch, n, sr) = (pcm.channels(), pcm.frames(), pcm.sample_rate());
+            MasterJob::decode_and_measure(ch, n, sr, chain, target, |piece| pcm.read_into(piece))
+        }
+        None => {
+            let audio = read_audio(input)?;
+            MasterJob::new(audio.channels, audio.sample_rate, chain, target)
+        }
+    }
+    .map_err(|e| format!("{input}: {e}"))?;
+    delivery::host::master_to_file(job, settings, target, spec, || {
+        std::fs::File::create(output).map(|f| std::io::BufWriter::with_capacity(1 << 20, f))
+    })
+    .map_err(|e| format!("{output}: {e}"))
 }
 
 fn print_table(rep: &LoudnessReport, rows: &[PlatformPlayback]) {
@@ -334,8 +374,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let result = match cmd.as_str() {
-        "master" => parse_args(rest, &["output", "settings", "platform", "lufs", "ceiling", "report"])
-            .and_then(|a| cmd_master(&a)),
+        "master" => parse_args(rest, MASTER_OPTIONS).and_then(|a| cmd_master(&a)),
         "analyze" => parse_args(rest, &["json"]).and_then(|a| cmd_analyze(&a)),
         "bundle" => parse_args(rest, BUNDLE_OPTIONS).and_then(|a| cmd_bundle(&a)),
         "help" | "--help" | "-h" => {

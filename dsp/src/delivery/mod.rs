@@ -65,6 +65,8 @@
 
 pub mod dither;
 pub mod flac;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod host;
 pub mod resample;
 pub mod tags;
 mod wav_out;
@@ -271,6 +273,7 @@ pub struct Delivered {
 }
 
 /// The file being written.
+#[allow(clippy::large_enum_variant)] // one per file
 enum Encoder {
     Wav(wav_out::WavEncoder),
     Flac(flac::FlacEncoder),

@@ -339,15 +339,82 @@ pub unsafe extern "C" fn lqs_overview(h: *mut Host, columns: u32) -> i32 {
     0
 }
 
-/// Starts an export with the settings JSON in the first `settings_len` bytes
-/// of the input buffer (partial JSON is fine: defaults fill the rest), to a
-/// target of `lufs` / `ceiling_dbtp` if `has_target`. Returns 0, or −1 on error.
+/// Starts an export: master-to-target, delivered as a release file.
+///
+/// ABI:
+/// - the input buffer holds the settings JSON in its first `settings_len`
+///   bytes (partial JSON is fine: defaults fill the rest; empty means all
+///   defaults), then the tags JSON in the next `tags_len` bytes:
+///   `{"title", "artist", "album", "year", "isrc"}`, every field optional,
+///   the ISRC as CC-XXX-YY-NNNNN with or without hyphens (`tags_len` 0, or
+///   every field empty: no tags written);
+/// - `has_target` (0 or 1), `lufs`, `ceiling_dbtp`: the loudness target;
+/// - `format`: 0 wav24, 1 wav16, 2 wav32f, 3 flac16, 4 flac24;
+/// - `rate`: 0 the source's rate, or 44100 or 48000 (an explicit rate
+///   converts, up or down).
+///
+/// A caller passing only the first five arguments (the rest read as 0) gets
+/// a 24-bit WAV at the source rate without tags. Returns 0, or −1 with the
+/// message in the output buffer (a bad ISRC, format or rate included).
+///
+/// Then `lqs_export_step` until it returns 1, appending the output buffer's
+/// bytes to the file after every step, and `lqs_export_finish`, whose tail
+/// bytes end the file. A FLAC file's first 42 bytes (its `STREAMINFO`) are
+/// final only then: the worker must write the export's header patch
+/// ([`crate::session::export::Exported::header_patch`]) over the file's
+/// start, at offset 0 (until it does, the file carries a valid provisional
+/// `STREAMINFO` without frame sizes or MD5). A WAV file has no patch.
 ///
 /// # Safety
 /// `h` must come from `lqs_create`.
 #[no_mangle]
-pub unsafe extern "C" fn lqs_export_start(h: *mut Host, settings_len: u32, has_target: u32, lufs: f64, ceiling_dbtp: f64) -> i32 {
-    start_job(&mut *h, settings_len, has_target, lufs, ceiling_dbtp, Export::start)
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn lqs_export_start(
+    h: *mut Host,
+    settings_len: u32,
+    has_target: u32,
+    lufs: f64,
+    ceiling_dbtp: f64,
+    format: u32,
+    rate: u32,
+    tags_len: u32,
+) -> i32 {
+    use crate::delivery::{DeliverySpec, Format, Rate, Tags};
+    let h = &mut *h;
+    h.export = None;
+    h.progress = None;
+    let split = (settings_len as usize).min(h.input.len());
+    let end = split.saturating_add(tags_len as usize).min(h.input.len());
+    let json = core::str::from_utf8(&h.input[..split]).unwrap_or("");
+    let settings = match Settings::from_json(if json.is_empty() { "{}" } else { json }) {
+        Ok(s) => s,
+        Err(e) => return h.fail(format!("the settings are not valid: {e}")),
+    };
+    let tags_json = core::str::from_utf8(&h.input[split..end]).unwrap_or("");
+    let tags: Tags = if tags_json.trim().is_empty() {
+        Tags::default()
+    } else {
+        match serde_json::from_str(tags_json) {
+            Ok(t) => t,
+            Err(e) => return h.fail(format!("the tags are not valid: {e}")),
+        }
+    };
+    let Some(format) = Format::from_code(format) else {
+        return h.fail(format!("unknown file format {format}"));
+    };
+    let rate = match Rate::from_code(rate) {
+        Ok(r) => r,
+        Err(e) => return h.fail(e),
+    };
+    let target = (has_target != 0).then_some(Target { lufs, ceiling_dbtp });
+    let Some(s) = h.session.as_ref() else { return h.fail("no file is loaded") };
+    match Export::start(s, settings, target, DeliverySpec { format, rate, tags }) {
+        Ok(e) => {
+            h.export = Some(e);
+            0
+        }
+        Err(e) => h.fail(e),
+    }
 }
 
 /// Starts a preview of the master: [`lqs_export_start`]'s job with the

@@ -91,7 +91,7 @@ fn preview_summaries_and_waveform_queries() {
         // The same settings exported: a file, and the preview's master
         // still there (an export does not analyse).
         core::slice::from_raw_parts_mut(lqs_in_buf(h, len), settings.len()).copy_from_slice(settings);
-        assert_eq!(lqs_export_start(h, len, 1, -12.0, -1.0), 0);
+        assert_eq!(lqs_export_start(h, len, 1, -12.0, -1.0, 0, 0, 0), 0);
         let file = run(h);
         let decoded = crate::wav::read(&file).unwrap();
         let mut m = crate::analysis::Analyzer::new(2, sr, n).unwrap();
