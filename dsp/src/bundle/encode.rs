@@ -29,10 +29,38 @@ pub fn format_of(plan: &Deliverable) -> Result<Format, String> {
     }
 }
 
-/// Encodes the master as the file `plan` describes. `settings` are the
-/// master's (their output stage says whether a 24-bit file is dithered,
-/// with which noise shaping and seed; 16-bit files always are); `tags` go
-/// into the file when given.
+/// Starts the delivery of the file `plan` describes from a master of
+/// `channels` × `frames` at `sample_rate` Hz: its format, rate, ceiling and
+/// dither (`settings` are the master's: their output stage says whether a
+/// 24-bit file is dithered, with which noise shaping and seed; 16-bit files
+/// always are), and `tags` when given. A host that renders the master a
+/// piece at a time pushes the pieces into it ([`Delivery::push`]); the
+/// converted signal is kept when it takes at most `keep_limit_bytes`.
+pub fn start(
+    plan: &Deliverable,
+    channels: usize,
+    frames: usize,
+    sample_rate: u32,
+    settings: &Settings,
+    tags: Option<&Tags>,
+    keep_limit_bytes: usize,
+) -> Result<Delivery, String> {
+    let format = format_of(plan)?;
+    let rate = if plan.sample_rate == sample_rate { Rate::Source } else { Rate::Hz(plan.sample_rate) };
+    let spec = DeliverySpec { format, rate, tags: tags.cloned().unwrap_or_default() };
+    Delivery::new(
+        spec,
+        channels,
+        frames,
+        sample_rate,
+        Some(plan.ceiling_dbtp),
+        delivery::dither_for(format, &settings.output),
+        keep_limit_bytes,
+    )
+    .map_err(|e| format!("{}: {e}", plan.name))
+}
+
+/// Encodes the whole master as the file `plan` describes (see [`start`]).
 pub fn encode(
     plan: &Deliverable,
     master: &[Vec<f32>],
@@ -40,21 +68,9 @@ pub fn encode(
     settings: &Settings,
     tags: Option<&Tags>,
 ) -> Result<Encoded, String> {
-    let format = format_of(plan)?;
-    let rate = if plan.sample_rate == sample_rate { Rate::Source } else { Rate::Hz(plan.sample_rate) };
-    let spec = DeliverySpec { format, rate, tags: tags.cloned().unwrap_or_default() };
     let frames = master.first().map_or(0, Vec::len);
     let err = |e: crate::DspError| format!("{}: {e}", plan.name);
-    let mut d = Delivery::new(
-        spec,
-        master.len(),
-        frames,
-        sample_rate,
-        Some(plan.ceiling_dbtp),
-        delivery::dither_for(format, &settings.output),
-        usize::MAX,
-    )
-    .map_err(err)?;
+    let mut d = start(plan, master.len(), frames, sample_rate, settings, tags, usize::MAX)?;
     let size = d.out_frames() * master.len() * (plan.bits as usize / 8) + 4096;
     let mut bytes = Vec::with_capacity(size);
     loop {

@@ -14,7 +14,11 @@
 //! ## Building a bundle, a file at a time
 //! The CLI and the browser's worker build it the same way:
 //! 1. [`plan`] lists the files (names, targets, formats, lengths);
-//! 2. for each, make the master, encode the file and measure its bytes with
+//! 2. for each, make the master (the artist's settings with the file's
+//!    ceiling and without the chain's dither: [`make::master_settings`],
+//!    to the file's target: [`Deliverable::target`]), encode the file
+//!    ([`encode::start`] for a master that comes a piece at a time, or
+//!    [`encode::encode`] for a whole one) and measure its bytes with
 //!    [`FileReport::measure`];
 //! 3. hand it to [`BundleBuilder::add_file`], which checks it against its
 //!    plan and keeps its bytes (the caller holds nothing more);

@@ -18,7 +18,7 @@ p.sub{color:#555;margin:0 0 1em}\
 table{border-collapse:collapse;width:100%;margin:.4em 0 1em;font-variant-numeric:tabular-nums}\
 th,td{border-bottom:1px solid #e2e2e2;padding:.3em .5em;text-align:left;vertical-align:top}\
 th{background:#f3f3f3;font-weight:600}td.n,th.n{text-align:right;white-space:nowrap}\
-code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}\
+code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}code.name{word-break:break-all}small{color:#555}\
 pre{background:#f6f6f6;border:1px solid #e2e2e2;padding:.7em;overflow-x:auto}\
 .ok{color:#1e7b34}.bad{color:#b3261e;font-weight:600}\
 .box{border:1px solid #ccc;border-left:4px solid #1e7b34;padding:.5em .8em;margin:1em 0}\
@@ -98,42 +98,48 @@ fn mark(ok: bool, label: &str) -> String {
 
 fn files_table(out: &mut String, files: &[FileEntry]) {
     out.push_str(
-        "<table><thead><tr><th>File</th><th>Format</th><th class=\"n\">Length</th><th class=\"n\">Integrated</th>\
-         <th class=\"n\">LRA</th><th class=\"n\">Sample peak</th><th class=\"n\">True peak (16×)</th><th class=\"n\">PLR</th>\
+        "<table><thead><tr><th>File</th><th class=\"n\">Integrated</th><th class=\"n\">LRA</th>\
+         <th class=\"n\">Sample peak</th><th class=\"n\">True peak (16×)</th><th class=\"n\">PLR</th>\
          <th class=\"n\">Max short-term</th><th>Checks</th></tr></thead><tbody>",
     );
     for f in files {
         let m = &f.measured;
         let c = &f.checks;
-        let target = f.target_lufs.map_or(String::new(), |t| format!(" (target {})", fig(Some(t), 1, "LUFS")));
+        let target = f.target_lufs.map_or("no loudness target".to_string(), |t| format!("target {}", fig(Some(t), 1, "LUFS")));
+        let loudness = c.loudness_error_lu.map_or("loudness".to_string(), |e| format!("loudness {}", gain(e).replace("dB", "LU")));
         let _ = write!(
             out,
-            "<tr><td><code>{}</code><br>{}{}</td><td>{}</td><td class=\"n\">{}<br>{} frames</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}<br>ceiling {}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td>{}<br>{}<br>{}<br>{}</td></tr>",
+            "<tr><td><code class=\"name\">{}</code><br><small>{}, {} ({} frames); {}, ceiling {}</small></td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}<br>{}<br>{}<br>{}</td></tr>",
             escape(&f.name),
-            escape(&f.description),
-            escape(&target),
             format_text(m),
             length(m.duration_s),
             m.frames,
+            target,
+            fig(Some(f.ceiling_dbtp), 1, "dBTP"),
             fig(m.integrated_lufs, 2, "LUFS"),
             fig(Some(m.lra_lu), 1, "LU"),
             fig(m.sample_peak_dbfs, 2, "dBFS"),
             fig(m.true_peak_dbtp, 2, "dBTP"),
-            fig(Some(f.ceiling_dbtp), 1, "dBTP"),
             fig(m.plr_db, 1, "dB"),
             fig(m.max_short_term_lufs, 1, "LUFS"),
             mark(c.format_ok, "format"),
             mark(c.length_ok, "length"),
             mark(c.ceiling_ok, "ceiling"),
-            mark(
-                c.loudness_ok,
-                &c.loudness_error_lu.map_or("loudness".to_string(), |e| format!("loudness ({})", gain(e).replace("dB", "LU")))
-            ),
+            mark(c.loudness_ok, &loudness),
         );
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table>\n<ul>");
+    for f in files {
+        let gain_note = if f.ceiling_gain_db != 0.0 {
+            format!(" Lowered {} after conversion and dither to hold the ceiling.", gain(f.ceiling_gain_db))
+        } else {
+            String::new()
+        };
+        let _ = write!(out, "<li><code>{}</code>: {}.{}</li>", escape(&f.name), escape(&f.description), gain_note);
+    }
+    out.push_str("</ul>");
 }
 
 fn platforms_table(out: &mut String, f: &FileEntry) {

@@ -17,8 +17,8 @@ const H: f64 = 280.0;
 const LEFT: f64 = 56.0;
 /// Right margin, px.
 const RIGHT: f64 = 14.0;
-/// Top margin, px.
-const TOP: f64 = 14.0;
+/// Top margin (the legend), px.
+const TOP: f64 = 22.0;
 /// Bottom margin (time labels), px.
 const BOTTOM: f64 = 40.0;
 /// Loudness shown, LU (from the top of the scale down).
@@ -39,6 +39,14 @@ fn thin(curve: &[Option<f64>], interval_s: f64, max: usize) -> Vec<(f64, Option<
             ((i * step + 1) as f64 * interval_s, v)
         })
         .collect()
+}
+
+/// A number with a real minus sign.
+fn minus(s: String) -> String {
+    match s.strip_prefix('-') {
+        Some(rest) => format!("\u{2212}{rest}"),
+        None => s,
+    }
 }
 
 /// `m:ss`.
@@ -96,10 +104,11 @@ pub fn loudness_graph(curve: &LoudnessCurve, duration_s: f64) -> String {
         let _ = write!(
             s,
             "<line x1=\"{LEFT}\" y1=\"{yy:.1}\" x2=\"{:.1}\" y2=\"{yy:.1}\" stroke=\"#ddd\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#333\">{v:.0}</text>",
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#333\">{}</text>",
             LEFT + pw,
             LEFT - 6.0,
-            yy + 4.0
+            yy + 4.0,
+            minus(format!("{:.0}", v + 0.0))
         );
         v -= 6.0;
     }
@@ -143,22 +152,26 @@ pub fn loudness_graph(curve: &LoudnessCurve, duration_s: f64) -> String {
         let yy = y(target);
         let _ = write!(
             s,
-            "<line x1=\"{LEFT}\" y1=\"{yy:.1}\" x2=\"{:.1}\" y2=\"{yy:.1}\" stroke=\"#c0392b\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#c0392b\">target {target:.1} LUFS</text>",
+            "<line x1=\"{LEFT}\" y1=\"{yy:.1}\" x2=\"{:.1}\" y2=\"{yy:.1}\" stroke=\"#c0392b\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\"/>",
             LEFT + pw,
-            LEFT + pw - 4.0,
-            yy - 4.0
         );
     }
-    // Legend.
+    // Legend, above the plot.
     let _ = write!(
         s,
-        "<g transform=\"translate({:.1} {:.1})\"><line x1=\"0\" y1=\"0\" x2=\"18\" y2=\"0\" stroke=\"#1f4e8c\" stroke-width=\"1.6\"/>\
-         <text x=\"22\" y=\"4\" fill=\"#333\">short-term (3 s)</text>\
-         <line x1=\"120\" y1=\"0\" x2=\"138\" y2=\"0\" stroke=\"#9db7d5\"/><text x=\"142\" y=\"4\" fill=\"#333\">momentary (400 ms)</text></g>",
-        LEFT + 8.0,
-        TOP + 12.0
+        "<g transform=\"translate({LEFT} 8)\" fill=\"#333\"><line x1=\"0\" y1=\"0\" x2=\"18\" y2=\"0\" stroke=\"#1f4e8c\" stroke-width=\"1.6\"/>\
+         <text x=\"22\" y=\"4\">short-term (3 s)</text>\
+         <line x1=\"130\" y1=\"0\" x2=\"148\" y2=\"0\" stroke=\"#9db7d5\"/><text x=\"152\" y=\"4\">momentary (400 ms)</text>",
     );
+    if let Some(target) = curve.target_lufs {
+        let _ = write!(
+            s,
+            "<line x1=\"280\" y1=\"0\" x2=\"298\" y2=\"0\" stroke=\"#c0392b\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\"/>\
+             <text x=\"302\" y=\"4\">target {} LUFS</text>",
+            minus(format!("{target:.1}"))
+        );
+    }
+    s.push_str("</g>");
     s.push_str("</svg>");
     s
 }
@@ -179,7 +192,7 @@ mod tests {
         let svg = loudness_graph(&c, 60.0);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("a&lt;b&gt;.wav"));
-        assert!(svg.contains("target -14.0 LUFS"));
+        assert!(svg.contains("target \u{2212}14.0 LUFS"));
         assert!(svg.contains(">1:00<") && svg.contains(">0:00<"));
         assert!(svg.contains("stroke-dasharray"));
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
