@@ -49,8 +49,9 @@ if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
   (cd tools && npm ci --no-audit --no-fund)
 fi
 
-# Browser driver for the end-to-end tests (no browser download: we use Debian's).
-if [ ! -d tests/node_modules/playwright-core ]; then
+# Browser driver for the end-to-end tests (no browser download: we use Debian's),
+# and axe-core for the accessibility checks.
+if [ ! -d tests/node_modules/playwright-core ] || [ ! -d tests/node_modules/axe-core ]; then
   log "npm ci (tests)"
   (cd tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
