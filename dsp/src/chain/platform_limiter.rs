@@ -295,6 +295,10 @@ impl PlatformLimiter {
             };
             if gain == 1.0 {
                 (*a, *b) = (x, y);
+            } else if !self.on {
+                // Releasing after being switched off: no threshold to hold.
+                *a = (x as f64 * gain) as f32;
+                *b = (y as f64 * gain) as f32;
             } else {
                 *a = ((x as f64 * gain) as f32).clamp(-thr32, thr32);
                 *b = ((y as f64 * gain) as f32).clamp(-thr32, thr32);
