@@ -19,9 +19,15 @@
 //!    copying it and hands over the file's bytes a piece at a time; it can
 //!    analyse the master on the way, and a preview does only that (the
 //!    master's waveform, curves and spectrum, without a file).
+//! 4. **Bundle.** [`bundle::BundleJob`] makes the release bundle over the
+//!    same shared audio, a piece at a time (the CLI's ZIP, byte for byte).
+//! 5. **Verify.** [`verify::Verify`] measures a delivered file as the
+//!    browser decoded it again, before the file is offered.
 
+pub mod bundle;
 pub mod export;
 pub mod pieces;
+pub mod verify;
 
 use crate::analysis::{Analysis, Analyzer, PeakBuilder, PeakPyramid};
 use crate::error::DspError;
