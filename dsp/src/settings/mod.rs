@@ -15,13 +15,17 @@
 //!   [`Settings::from_json`] refuses what the table refuses, so nothing is
 //!   clamped silently.
 //! - [`preset`]: preset files ([`Settings::from_preset_json`]).
+//! - [`styles`]: documented starting points, scaled by an intensity
+//!   ([`styled`]).
 
 pub mod fields;
 pub mod preset;
+pub mod styles;
 pub mod validate;
 
 pub use fields::{field, Field, Kind, Module, FIELDS};
 pub use preset::{preset_size_error, PRESET_MAX_BYTES};
+pub use styles::{styled, Style, STYLES};
 pub use validate::FieldError;
 
 use serde::{Deserialize, Serialize};
