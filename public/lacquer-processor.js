@@ -99,12 +99,47 @@ class LacquerProcessor extends AudioWorkletProcessor {
   }
 
   applySettings(json) {
+    // The limiter's lookahead sets the chain's latency, fixed when an engine
+    // is made: a new lookahead needs a new engine.
+    let lookahead;
+    try { lookahead = JSON.parse(json).limiter.lookahead_ms; } catch (_) { lookahead = undefined; }
+    if (this.lookahead !== undefined && lookahead !== undefined && lookahead !== this.lookahead) this.rebuild();
+    if (lookahead !== undefined) this.lookahead = lookahead;
     const bytes = utf8(json);
     const ptr = this.exports.lq_settings_buf(this.engine, bytes.length);
     this.refreshViews();
     new Uint8Array(this.exports.memory.buffer, ptr, bytes.length).set(bytes);
     const rc = this.exports.lq_apply_settings(this.engine, bytes.length);
     if (rc !== 0) this.port.postMessage({ type: 'error', message: 'the chain rejected the settings' });
+  }
+
+  // Replaces the engine with a new one in the same state (settings follow
+  // at once), fading its output in over one quantum: the chain's memory
+  // starts afresh, and the dry path's delay follows the new latency.
+  rebuild() {
+    const e = this.exports, old = this.engine;
+    const fresh = e.lq_create(sampleRate, MAX_BLOCK);
+    if (!fresh) return;
+    this.engine = fresh;
+    this.memoryBuffer = null;
+    this.refreshViews();
+    e.lq_set_meter_channels(fresh, this.meterChannels);
+    if (this.spectrumMsg) e.lq_spectrum_set(fresh, Math.round(this.spectrumMsg.slope * 10), this.spectrumMsg.smoothing);
+    this.applyMonitor();
+    e.lq_destroy(old);
+    this.fadeIn = true;
+    this.port.postMessage({ type: 'ready', latency: e.lq_latency(fresh) });
+  }
+
+  // The monitor: master or dry, the gain of each, the platform limiter.
+  applyMonitor() {
+    const m = this.monitorMsg, e = this.exports;
+    if (!m) return;
+    e.lq_set_monitor(this.engine, m.dry ? 1 : 0);
+    if (e.lq_set_monitor_gains) e.lq_set_monitor_gains(this.engine, m.masterGainDb || 0, m.mixGainDb || 0);
+    if (e.lq_set_platform_limiter) {
+      e.lq_set_platform_limiter(this.engine, m.limiter ? 1 : 0, m.limiterDbfs || 0, m.limiterAttackMs || 0, m.limiterReleaseMs || 0);
+    }
   }
 
   onMessage(msg) {
@@ -154,8 +189,9 @@ class LacquerProcessor extends AudioWorkletProcessor {
         this.requeue();
         break;
       case 'settings': this.applySettings(msg.json); break;
-      case 'monitor': this.exports.lq_set_monitor(this.engine, msg.dry ? 1 : 0); break;
+      case 'monitor': this.monitorMsg = msg; this.applyMonitor(); break;
       case 'spectrum-settings':
+        this.spectrumMsg = msg;
         this.exports.lq_spectrum_set(this.engine, Math.round(msg.slope * 10), msg.smoothing);
         break;
       case 'spectrum-reset-peaks': this.exports.lq_spectrum_reset_peaks(this.engine); break;
@@ -318,6 +354,10 @@ class LacquerProcessor extends AudioWorkletProcessor {
       this.inR.fill(0, 0, n);
     }
     this.exports.lq_process(this.engine, n);
+    if (this.fadeIn) {
+      this.fadeIn = false;
+      for (let i = 0; i < n; i++) { const g = (i + 1) / n; this.outL[i] *= g; this.outR[i] *= g; }
+    }
     out[0].set(n === MAX_BLOCK ? this.outL : this.outL.subarray(0, n));
     if (out.length > 1) out[1].set(n === MAX_BLOCK ? this.outR : this.outR.subarray(0, n));
     // Hold peaks and gain reduction across the quanta between meter messages.

@@ -1,7 +1,9 @@
-//! The page: header, file loading, transport, meters and export.
+//! The page: header, file loading, the studio (target, sound, compare),
+//! transport, views, meters and export.
 
 use crate::components::{
-    analysis_card::AnalysisCard,
+    analysis_card::AnalysisCard, compare_panel::ComparePanel, controls::SoundPanel, shortcuts::Shortcuts,
+    target_panel::TargetPanel,
     drop_zone::DropZone, error_banner::ErrorBanner, export_panel::{ExportPanel, MasterReportCard},
     file_card::FileCard, loudness_view::LoudnessView, meters::Meters, spectrum_view::SpectrumView,
     tonal_balance::TonalBalance,
@@ -9,6 +11,7 @@ use crate::components::{
 };
 use crate::engine::Engine;
 use crate::state::AppState;
+use crate::studio::Studio;
 use leptos::prelude::*;
 
 /// The engine, shared through context as a `Copy` handle.
@@ -22,6 +25,11 @@ pub fn use_engine() -> Engine {
 /// The app's signals from context.
 pub fn use_state() -> AppState {
     expect_context::<AppState>()
+}
+
+/// The studio's choices from context.
+pub fn use_studio() -> Studio {
+    expect_context::<Studio>()
 }
 
 /// Mounts its children in a task of their own, after the page around them:
@@ -38,25 +46,13 @@ fn Later(children: ChildrenFn) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState::new();
+    let studio = Studio::restore();
     provide_context(state);
-    provide_context::<EngineHandle>(StoredValue::new_local(Engine::new(state)));
+    provide_context(studio);
+    let engine = Engine::new(state, studio);
+    crate::studio::driver::drive(studio, state, engine.clone());
+    provide_context::<EngineHandle>(StoredValue::new_local(engine));
     let has_file = move || state.file.with(Option::is_some);
-    let engine = use_engine();
-    // `L` loops the selection (or stops looping), unless typing in a field.
-    let _ = window_event_listener(leptos::ev::keydown, move |ev| {
-        let typing = ev
-            .target()
-            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
-            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-        if typing || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
-            return;
-        }
-        if ev.key().eq_ignore_ascii_case("l") && state.selection.get_untracked().is_some() {
-            let on = !state.looping.get_untracked();
-            state.looping.set(on);
-            engine.set_loop(if on { state.selection.get_untracked() } else { None });
-        }
-    });
 
     view! {
         <div class="app">
@@ -75,15 +71,19 @@ pub fn App() -> impl IntoView {
             <main class="studio" class:empty=move || !has_file()>
                 <DropZone/>
                 <Show when=has_file>
+                    <Shortcuts/>
                     <section class="deck">
                         <FileCard/>
                         <Later><Waveform/></Later>
                         <Transport/>
                         <Later><LoudnessView/></Later>
+                        <ComparePanel/>
+                        <SoundPanel/>
                         <Later><AnalysisCard/></Later>
                         <MasterReportCard/>
                     </section>
                     <section class="side">
+                        <TargetPanel/>
                         <Later><Meters/></Later>
                         <Later><SpectrumView/></Later>
                         <Later><TonalBalance/></Later>

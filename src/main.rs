@@ -4,6 +4,7 @@ mod app;
 mod components;
 mod engine;
 mod state;
+mod studio;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -1,4 +1,5 @@
-//! Export: render the master through the chain and download a 24-bit WAV.
+//! Export: master the mix with the studio's settings to its target and
+//! download a 24-bit WAV.
 
 use crate::app::{use_engine, use_state};
 use crate::state::ExportState;
@@ -81,12 +82,24 @@ pub fn ExportPanel() -> impl IntoView {
     // A `Copy` handle: the progress view is re-rendered as it moves.
     let handle = expect_context::<crate::app::EngineHandle>();
     let cancel = move |_| handle.with_value(|e| e.cancel_export());
+    // The export always masters the current settings to the current target,
+    // so it is never off target, whatever the preview is doing.
+    let studio = crate::app::use_studio();
+    let target_text = move || {
+        let ceiling = studio.settings.with(|s| s.limiter.ceiling_dbtp) as f64;
+        let t = studio.target.get();
+        let ceiling = format!("{} dBTP", crate::studio::target::signed(ceiling, 1));
+        match t.lufs() {
+            Some(l) => format!("{} · {} LUFS · {ceiling}", t.name(), crate::studio::target::signed(l, 1)),
+            None => format!("{} · {ceiling}", t.name()),
+        }
+    };
     view! {
         <div class="card export">
             <h2>"Export"</h2>
             <div class="target">
                 <span class="k">"Target"</span>
-                <span class="v">"Spotify Normal · −14 LUFS · −1 dBTP"</span>
+                <span class="v" data-testid="export-target">{target_text}</span>
             </div>
             <div class="target">
                 <span class="k">"Format"</span>

@@ -3,13 +3,17 @@
 
 pub mod analysis_card;
 pub mod canvas;
+pub mod compare_panel;
+pub mod controls;
 pub mod drop_zone;
 pub mod error_banner;
 pub mod export_panel;
 pub mod file_card;
 pub mod loudness_view;
 pub mod meters;
+pub mod shortcuts;
 pub mod spectrum_view;
+pub mod target_panel;
 pub mod tonal_balance;
 pub mod transport;
 pub mod waveform;

@@ -9,7 +9,7 @@ use web_sys::{Blob, HtmlAnchorElement, Url};
 const REVOKE_AFTER_MS: i32 = 120_000;
 
 /// Offers `blob` as a file download named `file_name`.
-pub(crate) fn download(blob: &Blob, file_name: &str) -> Result<(), String> {
+pub fn download(blob: &Blob, file_name: &str) -> Result<(), String> {
     let window = web_sys::window().ok_or("no window")?;
     let document = window.document().ok_or("no document")?;
     let url = Url::create_object_url_with_blob(blob).map_err(js_err)?;

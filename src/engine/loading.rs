@@ -76,6 +76,7 @@ impl Engine {
         st.loading.set(true);
         st.analysis.set(None);
         st.master_analysis.set(None);
+        self.studio.mastered.set(None);
         st.overview.set(None);
         st.zoom_peaks.set(None);
         st.selection.set(None);

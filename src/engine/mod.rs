@@ -28,14 +28,15 @@ mod decode;
 mod download;
 mod loading;
 mod playback;
+mod studio;
 mod worker;
 
-pub use download::master_file_name;
+pub use download::{download, master_file_name};
 
 use crate::state::{AppState, Analysis, ExportState, Work};
-use js_sys::{ArrayBuffer, Object, Promise, Reflect};
+use crate::studio::Studio;
+use js_sys::{ArrayBuffer, Promise};
 use lacquer_dsp::job::MasterReport;
-use lacquer_dsp::loudness::target::Target;
 use lacquer_dsp::probe::Container;
 use lacquer_dsp::Settings;
 use leptos::prelude::*;
@@ -98,8 +99,12 @@ struct Inner {
     restarts: u32,
     /// The latest waveform query (older answers are dropped).
     peaks_id: u32,
-    /// The latest preview of the master.
-    preview_id: u32,
+    /// The latest master-to-target job for the studio.
+    preview: Option<studio::Asked>,
+    /// The settings the worklet plays.
+    heard: Option<Settings>,
+    /// The worklet's monitor.
+    monitor: Option<crate::studio::monitor::MonitorSetup>,
 }
 
 /// Handle to the engine; cheap to clone.
@@ -109,6 +114,8 @@ pub struct Engine {
     inner: Rc<RefCell<Inner>>,
     /// Signals the engine writes.
     state: AppState,
+    /// The studio's choices, which the engine plays and masters.
+    studio: Studio,
 }
 
 /// Turns any JS error into a readable string.
@@ -131,8 +138,8 @@ pub(crate) async fn yield_to_browser() {
 
 impl Engine {
     /// An engine writing into `state`; its worker starts at once.
-    pub fn new(state: AppState) -> Self {
-        let engine = Self { inner: Rc::new(RefCell::new(Inner::default())), state };
+    pub fn new(state: AppState, studio: Studio) -> Self {
+        let engine = Self { inner: Rc::new(RefCell::new(Inner::default())), state, studio };
         if let Err(e) = engine.start_worker() {
             state.error.set(Some(e));
         }
@@ -142,10 +149,10 @@ impl Engine {
 
     fn start_worker(&self) -> Result<(), String> {
         let weak: Weak<RefCell<Inner>> = Rc::downgrade(&self.inner);
-        let state = self.state;
+        let (state, studio) = (self.state, self.studio);
         let link = WorkerLink::start(move |ev| {
             if let Some(inner) = weak.upgrade() {
-                Engine { inner, state }.on_event(ev);
+                Engine { inner, state, studio }.on_event(ev);
             }
         })?;
         let mut inner = self.inner.borrow_mut();
@@ -178,6 +185,8 @@ impl Engine {
                     if self.inner.borrow().export.as_ref().is_some_and(|r| r.id == id) {
                         st.export.set(ExportState::Running { fraction, phase });
                     }
+                } else if stage == "preview" {
+                    self.mastering_progress(id, fraction, phase);
                 } else if self.is_current(id) {
                     st.work.set(Some(Work { phase, fraction }));
                 }
@@ -198,15 +207,16 @@ impl Engine {
                         Err(e) => st.error.set(Some(format!("The analysis could not be read: {e}"))),
                     }
                     st.work.set(None);
-                    self.preview_master();
+                    self.remaster();
                 }
             }
-            Event::Master { id, summary } => {
-                if self.inner.borrow().preview_id == id {
+            Event::Master { id, summary, report } => {
+                if self.inner.borrow().preview.as_ref().is_some_and(|a| a.id == id) {
                     match serde_wasm_bindgen::from_value::<Analysis>(summary) {
                         Ok(a) => st.master_analysis.set(Some(a)),
                         Err(e) => st.error.set(Some(format!("The master's analysis could not be read: {e}"))),
                     }
+                    self.mastered(id, report);
                 }
             }
             Event::Overview { id, overview } => {
@@ -233,6 +243,7 @@ impl Engine {
             }
             Event::Exported { id, file, report, ms } => self.exported(id, file, report, ms),
             Event::Cancelled { id } => {
+                self.mastering_stopped(id);
                 if self.inner.borrow().export.as_ref().is_some_and(|r| r.id == id) {
                     self.inner.borrow_mut().export = None;
                     st.export.set(ExportState::Cancelled);
@@ -281,11 +292,14 @@ impl Engine {
         let (p, feed) = Playback::start(rate, &wasm, self.state).await?;
         let sp = self.state.spectrum_settings.get_untracked();
         p.set_spectrum(sp.slope_db_per_oct, sp.smoothing_n);
-        let mut inner = self.inner.borrow_mut();
-        if let Some(w) = &inner.worker {
-            w.connect_feed(&feed);
+        {
+            let mut inner = self.inner.borrow_mut();
+            if let Some(w) = &inner.worker {
+                w.connect_feed(&feed);
+            }
+            inner.playback = Some(p);
         }
-        inner.playback = Some(p);
+        self.sync_playback();
         Ok(())
     }
 
@@ -398,25 +412,17 @@ impl Engine {
         }
     }
 
-    /// Renders the master in the worker, without a file, so the views draw
-    /// it as it will be exported (the worker drops it for any other job).
-    fn preview_master(&self) {
-        let id = self.next_id();
-        self.inner.borrow_mut().preview_id = id;
-        self.state.master_analysis.set(None);
-        let (settings, target) = master_request();
-        self.with_worker(|w| w.send("preview", id, &[("settingsJson", settings.into()), ("target", target.into())], &[]));
-    }
-
     /// Previews the master again if an export started before the last
     /// preview finished (the worker runs one master job at a time).
     fn preview_if_missing(&self) {
         if self.state.master_analysis.with_untracked(Option::is_none) && self.state.analysis.with_untracked(Option::is_some) {
-            self.preview_master();
+            self.remaster();
         }
     }
 
-    /// Masters the loaded file to Spotify Normal and downloads it.
+    /// Masters the loaded file with the studio's settings to its target
+    /// (never anything else, so an export is never off target) and
+    /// downloads it.
     pub fn export_wav(&self) {
         let st = self.state;
         if matches!(st.export.get_untracked(), ExportState::Running { .. }) {
@@ -427,8 +433,8 @@ impl Engine {
         let file_name = master_file_name(&src.file.name());
         self.inner.borrow_mut().export = Some(Running { id, file_name });
         st.export.set(ExportState::Running { fraction: 0.0, phase: "starting".into() });
-        let (settings, target) = master_request();
-        self.with_worker(|w| w.send("export", id, &[("settingsJson", settings.into()), ("target", target.into())], &[]));
+        let fields = studio::job_fields(&self.studio.settings.get_untracked(), self.studio.master_target_untracked());
+        self.with_worker(|w| w.send("export", id, &fields, &[]));
     }
 
     /// Cancels the export in progress; the file and settings stay as they are.
@@ -473,12 +479,3 @@ impl Engine {
     }
 }
 
-/// The settings JSON and target of the master (today: the defaults, to
-/// Spotify Normal).
-fn master_request() -> (String, Object) {
-    let t = Target::default();
-    let target = Object::new();
-    let _ = Reflect::set(&target, &"lufs".into(), &t.lufs.into());
-    let _ = Reflect::set(&target, &"ceilingDbtp".into(), &t.ceiling_dbtp.into());
-    (Settings::default().to_json(), target)
-}

@@ -28,7 +28,7 @@ pub(crate) enum Event {
     /// The file of command `id` is not one the worker reads: the page decodes it.
     Decode { id: u32 },
     /// The preview `id` is finished: the master's summary (drawn as it will be exported).
-    Master { id: u32, summary: JsValue },
+    Master { id: u32, summary: JsValue, report: JsValue },
     /// The export `id` is finished: the file and its report.
     Exported { id: u32, file: web_sys::Blob, report: JsValue, ms: f64 },
     /// Waveform columns for frames `start..end`: `[col][ch][min, max]` of
@@ -95,7 +95,7 @@ fn parse(data: JsValue) -> Option<Event> {
         "analysis" => Event::Analysis { id, summary: field(&data, "summary") },
         "overview" => Event::Overview { id, overview: field(&data, "overview") },
         "decode" => Event::Decode { id },
-        "master" => Event::Master { id, summary: field(&data, "summary") },
+        "master" => Event::Master { id, summary: field(&data, "summary"), report: field(&data, "report") },
         "exported" => Event::Exported { id, file: field(&data, "file").dyn_into().ok()?, report: field(&data, "report"), ms: h.ms },
         "cancelled" => Event::Cancelled { id },
         "peaks" => {
