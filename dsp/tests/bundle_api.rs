@@ -134,3 +134,19 @@ fn tags_go_into_the_files_unless_asked_not_to() {
     let t = Tags { isrc: "gb-aye-26-00001".into(), ..Default::default() };
     assert_eq!(t.validated().unwrap().isrc, "GBAYE2600001");
 }
+
+#[test]
+fn the_artists_dither_setting_decides_the_24_bit_files_and_16_bit_ones_are_always_dithered() {
+    let source = mono_source();
+    let on = make(&source, &meta(true), false, false).unwrap();
+    let mut m = meta(true);
+    m.settings.output.dither = false;
+    let off = make(&source, &m, false, false).unwrap();
+    let sum = |r: &BundleReport, role: Role| r.files.iter().find(|f| f.role == role).unwrap().measured.sha256.clone();
+    assert_ne!(sum(&on.report, Role::Streaming), sum(&off.report, Role::Streaming));
+    assert_eq!(sum(&on.report, Role::Cd), sum(&off.report, Role::Cd));
+    // The masters themselves are rendered without the chain's dither.
+    for f in &on.report.files {
+        assert!(!f.settings.unwrap().output.dither, "{}", f.name);
+    }
+}

@@ -31,9 +31,10 @@ pub fn format_of(plan: &Deliverable) -> Result<Format, String> {
 
 /// Starts the delivery of the file `plan` describes from a master of
 /// `channels` × `frames` at `sample_rate` Hz: its format, rate, ceiling and
-/// dither (`settings` are the master's: their output stage says whether a
-/// 24-bit file is dithered, with which noise shaping and seed; 16-bit files
-/// always are), and `tags` when given. A host that renders the master a
+/// dither (`settings` are the artist's, as chosen: their output stage says
+/// whether a 24-bit file is dithered, with which noise shaping and seed;
+/// 16-bit files always are; the master itself is rendered with the chain's
+/// dither off), and `tags` when given. A host that renders the master a
 /// piece at a time pushes the pieces into it ([`Delivery::push`]); the
 /// converted signal is kept when it takes at most `keep_limit_bytes`.
 pub fn start(

@@ -77,7 +77,9 @@ fn file(
     meta: &BundleMeta,
 ) -> Result<(Vec<u8>, FileReport, Origin), String> {
     let tags = meta.tags_in_files.then_some(&meta.tags);
-    let e = encode::encode(plan, master, sample_rate, settings, tags)?;
+    // The dither of each file follows the artist's output settings (the
+    // master's own have the chain's dither off).
+    let e = encode::encode(plan, master, sample_rate, &meta.settings, tags)?;
     let measured = FileReport::measure(&e.bytes).map_err(|err| format!("{}: {err}", plan.name))?;
     Ok((e.bytes, measured, Origin { settings: Some(*settings), ceiling_gain_db: e.ceiling_gain_db }))
 }
