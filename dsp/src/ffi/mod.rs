@@ -5,7 +5,10 @@
 //! - [`worklet`]: the AudioWorklet's real-time engine (`lq_*`).
 //! - [`worker`]: the Web Worker's session (`lqs_*`): loading, analysis,
 //!   export.
+//! - [`release`]: the worker's release bundle and the check of delivered
+//!   files as the browser decoded them (`lqs_bundle_*`, `lqs_verify_*`).
 
+pub mod release;
 pub mod worker;
 pub mod worklet;
 

@@ -61,19 +61,27 @@ use serde::Serialize;
 #[derive(Default)]
 pub struct Host {
     /// The loaded (or loading) file.
-    session: Option<Session>,
+    pub(super) session: Option<Session>,
     /// The export in progress.
     export: Option<Export>,
     /// The last export step's progress.
-    progress: Option<Progress>,
+    pub(super) progress: Option<Progress>,
     /// The finished export's report JSON, until taken.
     report_json: String,
     /// The last finished preview's analysis of the master.
     master: Option<Analysis>,
     /// Bytes the worker writes.
-    input: Vec<u8>,
+    pub(super) input: Vec<u8>,
     /// Bytes the worker reads.
-    out: Vec<u8>,
+    pub(super) out: Vec<u8>,
+    /// The finished export's header patch (FLAC's `STREAMINFO`), until taken.
+    header_patch: Option<Vec<u8>>,
+    /// The bundle in progress.
+    pub(super) bundle: Option<crate::session::bundle::BundleJob>,
+    /// The finished bundle's ZIP, until dropped.
+    pub(super) zip: Vec<u8>,
+    /// The measurement of a decoded file in progress.
+    pub(super) verify: Option<crate::session::verify::Verify>,
 }
 
 /// What an export reports back to the page.
@@ -83,11 +91,14 @@ struct ExportReport<'a> {
     settings: &'a Settings,
     /// Its measurements and how every platform plays it.
     report: &'a MasterReport,
+    /// The delivered file's format, rate, length and true peak (none for a preview).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivered: Option<&'a crate::delivery::Measured>,
 }
 
 impl Host {
     /// Puts `msg` in the output buffer and returns −1.
-    fn fail(&mut self, msg: impl std::fmt::Display) -> i32 {
+    pub(super) fn fail(&mut self, msg: impl std::fmt::Display) -> i32 {
         self.out.clear();
         self.out.extend_from_slice(msg.to_string().as_bytes());
         -1
@@ -144,6 +155,7 @@ pub unsafe extern "C" fn lqs_out_len(h: *mut Host) -> u32 {
 pub unsafe extern "C" fn lqs_open_wav(h: *mut Host, head_len: u32, file_len: f64) -> i32 {
     let h = &mut *h;
     h.export = None;
+    h.bundle = None;
     h.session = None;
     h.master = None;
     let head = h.input[..(head_len as usize).min(h.input.len())].to_vec();
@@ -201,6 +213,7 @@ pub unsafe extern "C" fn lqs_feed_wav(h: *mut Host, len: u32) -> i32 {
 pub unsafe extern "C" fn lqs_begin(h: *mut Host, channels: u32, frames: f64, sample_rate: f64) -> i32 {
     let h = &mut *h;
     h.export = None;
+    h.bundle = None;
     h.session = None;
     h.master = None;
     match Session::begin(channels as usize, frames as usize, sample_rate as u32) {
@@ -382,6 +395,7 @@ pub unsafe extern "C" fn lqs_export_start(
     use crate::delivery::{DeliverySpec, Format, Rate, Tags};
     let h = &mut *h;
     h.export = None;
+    h.bundle = None;
     h.progress = None;
     let split = (settings_len as usize).min(h.input.len());
     let end = split.saturating_add(tags_len as usize).min(h.input.len());
@@ -440,6 +454,7 @@ fn start_job(
     start: fn(&Session, Settings, Option<Target>) -> Result<Export, crate::error::DspError>,
 ) -> i32 {
     h.export = None;
+    h.bundle = None;
     h.progress = None;
     let json = core::str::from_utf8(&h.input[..(settings_len as usize).min(h.input.len())]).unwrap_or("");
     let settings = match Settings::from_json(if json.is_empty() { "{}" } else { json }) {
@@ -511,9 +526,14 @@ pub unsafe extern "C" fn lqs_export_finish(h: *mut Host) -> i32 {
     let Some(e) = h.export.take() else { return h.fail("no export is running") };
     match e.finish() {
         Ok(done) => {
-            h.report_json = serde_json::to_string(&ExportReport { settings: &done.settings, report: &done.report })
-                .unwrap_or_else(|_| "{}".into());
+            h.report_json = serde_json::to_string(&ExportReport {
+                settings: &done.settings,
+                report: &done.report,
+                delivered: done.delivered.as_ref(),
+            })
+            .unwrap_or_else(|_| "{}".into());
             h.out = done.tail;
+            h.header_patch = done.header_patch;
             if done.analysis.is_some() {
                 h.master = done.analysis;
             }
@@ -523,7 +543,20 @@ pub unsafe extern "C" fn lqs_export_finish(h: *mut Host) -> i32 {
     }
 }
 
-/// Puts the finished export's report JSON (`{settings, report}`) in the output buffer.
+/// Puts the finished export's header patch in the output buffer (FLAC's
+/// finished `STREAMINFO`, to be written over the file's first bytes, at
+/// offset 0) and returns its length: 0 when the file needs none (WAV).
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_export_patch(h: *mut Host) -> u32 {
+    let h = &mut *h;
+    h.out = h.header_patch.take().unwrap_or_default();
+    h.out.len() as u32
+}
+
+/// Puts the finished export's report JSON (`{settings, report, delivered}`) in the output buffer.
 ///
 /// # Safety
 /// `h` must come from `lqs_create`.
@@ -540,6 +573,7 @@ pub unsafe extern "C" fn lqs_export_report(h: *mut Host) {
 #[no_mangle]
 pub unsafe extern "C" fn lqs_export_cancel(h: *mut Host) {
     (*h).export = None;
+    (*h).header_patch = None;
     (*h).progress = None;
 }
 

@@ -105,3 +105,108 @@ fn preview_summaries_and_waveform_queries() {
         drop(Box::from_raw(h));
     }
 }
+
+/// Puts `bytes` in the input buffer.
+unsafe fn put(h: *mut Host, bytes: &[u8]) -> u32 {
+    core::slice::from_raw_parts_mut(lqs_in_buf(h, bytes.len() as u32), bytes.len()).copy_from_slice(bytes);
+    bytes.len() as u32
+}
+
+/// A FLAC export through the C-ABI, with its header patch written at offset
+/// 0, is the CLI's file; the report carries what was delivered.
+#[test]
+fn flac_export_with_its_header_patch_is_the_cli_file() {
+    use crate::delivery::{DeliverySpec, Format, Rate, Tags};
+    let sr = 48_000;
+    let audio: Vec<Vec<f32>> = (0..2).map(|c| crate::test_signals::noise_bursts(sr as usize * 3, 0.25, 11 + c, 3.0)).collect();
+    let target = crate::loudness::target::Target { lufs: -14.0, ceiling_dbtp: -1.0 };
+    let tags = Tags { title: "T".into(), isrc: "GB-AYE-26-00001".into(), ..Tags::default() };
+    let s = Settings::default();
+    let job = crate::delivery::host::job(audio.clone(), sr, &s, Some(target)).unwrap();
+    let mut want = std::io::Cursor::new(Vec::new());
+    let spec = DeliverySpec { format: Format::Flac16, rate: Rate::Hz(44_100), tags };
+    crate::delivery::host::master_to_file(job, &s, Some(target), spec, || Ok(&mut want)).unwrap();
+    unsafe {
+        let h = lqs_create();
+        load(h, &audio, sr);
+        let sl = put(h, b"");
+        let tags = br#"{"title":"T","isrc":"GB-AYE-26-00001"}"#;
+        let all = [&b""[..], tags].concat();
+        put(h, &all);
+        assert_eq!(lqs_export_start(h, sl, 1, -14.0, -1.0, 3, 44_100, tags.len() as u32), 0);
+        let mut file = run(h);
+        let n = lqs_export_patch(h) as usize;
+        assert_eq!(n, 42, "FLAC's STREAMINFO block");
+        file[..n].copy_from_slice(&out(h));
+        assert!(file == want.get_ref().as_slice(), "the CLI's bytes");
+        lqs_export_report(h);
+        let r = out_json(h);
+        assert_eq!(r["delivered"]["sample_rate"], 44_100);
+        assert_eq!(lqs_export_patch(h), 0, "taken once");
+        drop(Box::from_raw(h));
+    }
+}
+
+/// The bundle through the C-ABI is the CLI's ZIP; its entries are found in
+/// it; a decoded file's figures come back as JSON; a bad ISRC is refused.
+#[test]
+fn bundle_and_verify_through_the_c_abi() {
+    use crate::ffi::release::*;
+    let sr = 44_100;
+    let audio: Vec<Vec<f32>> = (0..2).map(|c| crate::test_signals::noise_bursts(sr as usize * 3, 0.25, 21 + c, 3.0)).collect();
+    let meta = crate::bundle::BundleMeta {
+        settings: Settings::default(),
+        platform: "apple".into(),
+        tags: crate::bundle::Tags { title: "Song".into(), ..Default::default() },
+        tags_in_files: true,
+        source_name: "mix.wav".into(),
+    };
+    let source = crate::bundle::make::Source { channels: std::sync::Arc::new(audio.clone()), sample_rate: sr, report: None };
+    let want = crate::bundle::make::make(&source, &meta, true, false).unwrap();
+    unsafe {
+        let h = lqs_create();
+        load(h, &audio, sr);
+        let mut bad = serde_json::to_value(&meta).unwrap();
+        bad["tags"]["isrc"] = "nope".into();
+        let len = put(h, bad.to_string().as_bytes());
+        assert_eq!(lqs_bundle_start(h, len, 1, 0), -1);
+        assert!(String::from_utf8(out(h)).unwrap().to_lowercase().contains("isrc"));
+        let len = put(h, serde_json::to_string(&meta).unwrap().as_bytes());
+        assert_eq!(lqs_bundle_start(h, len, 1, 0), 0);
+        while lqs_bundle_step(h, 20_000) == 0 {}
+        assert_eq!(lqs_bundle_finish(h), 0);
+        let done = out_json(h);
+        let zip = core::slice::from_raw_parts(lqs_zip_ptr(h), lqs_zip_len(h) as usize).to_vec();
+        assert!(zip == want.zip);
+        assert_eq!(done["zip_len"], zip.len());
+        assert_eq!(done["report"]["files"].as_array().unwrap().len(), 3);
+        let entries = done["entries"].as_array().unwrap();
+        let first = &entries[0];
+        let (at, n) = (first["offset"].as_u64().unwrap() as usize, first["len"].as_u64().unwrap() as usize);
+        let bytes = &zip[at..at + n];
+        lqs_zip_drop(h);
+        assert_eq!(lqs_zip_len(h), 0.0);
+
+        // The first file, decoded as the browser does (integers / 2^(bits − 1)),
+        // measured through lqs_verify_*.
+        let mut r = hound::WavReader::new(std::io::Cursor::new(bytes)).unwrap();
+        let (rate, scale) = (r.spec().sample_rate, 1.0 / (1u64 << (r.spec().bits_per_sample - 1)) as f64);
+        let inter: Vec<f32> = r.samples::<i32>().map(|v| (v.unwrap() as f64 * scale) as f32).collect();
+        let channels: Vec<Vec<f32>> = (0..2).map(|c| inter.iter().skip(c).step_by(2).copied().collect()).collect();
+        let frames = channels[0].len();
+        assert_eq!(lqs_verify_begin(h, 2, frames as f64, rate as f64), 0);
+        for (c, d) in channels.iter().enumerate() {
+            core::slice::from_raw_parts_mut(lqs_verify_ptr(h, c as u32), frames).copy_from_slice(d);
+        }
+        while lqs_verify_step(h, 30_000) == 0 {}
+        assert_eq!(lqs_verify_fraction(h), 1.0);
+        assert_eq!(lqs_verify_report(h), 0);
+        let v = out_json(h);
+        let m = crate::bundle::FileReport::measure(bytes).unwrap();
+        assert_eq!(v["frames"], m.frames);
+        assert_eq!(v["integrated_lufs"].as_f64(), m.integrated_lufs);
+        assert_eq!(v["true_peak_dbtp"].as_f64(), m.true_peak_dbtp);
+        assert_eq!(lqs_verify_report(h), -1, "taken once");
+        drop(Box::from_raw(h));
+    }
+}
