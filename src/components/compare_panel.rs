@@ -107,8 +107,8 @@ pub fn ComparePanel() -> impl IntoView {
                 <table class="listen" data-testid="listen-table">
                     <thead><tr>
                         <th scope="col">"Platform"</th>
-                        <th scope="col" class="num">"Master: gain · plays at"</th>
-                        <th scope="col" class="num">"Mix: gain · plays at"</th>
+                        <th scope="col" class="num">"Master"<span class="sub">": gain · plays at"</span></th>
+                        <th scope="col" class="num">"Mix"<span class="sub">": gain · plays at"</span></th>
                     </tr></thead>
                     <tbody>{rows}</tbody>
                 </table>

@@ -9,6 +9,7 @@
 pub mod driver;
 pub mod monitor;
 pub mod persist;
+pub mod release;
 pub mod target;
 
 use lacquer_dsp::job::MasterReport;
@@ -69,6 +70,8 @@ pub struct Studio {
     /// A message about the studio's settings (a refused preset or value),
     /// shown next to the controls.
     pub notice: RwSignal<Option<String>>,
+    /// The release file's format, rate and tags, and the bundle's variants.
+    pub release: RwSignal<release::ReleaseChoice>,
 }
 
 impl Studio {
@@ -96,18 +99,21 @@ impl Studio {
             mastered: RwSignal::new(None),
             mastering: RwSignal::new(None),
             notice: RwSignal::new(notice),
+            release: RwSignal::new(saved.release),
         }
     }
 
     /// What is kept across reloads.
     pub fn saved(&self) -> persist::Saved {
         persist::Saved {
-            settings: serde_json::to_value(self.settings.get()).unwrap_or_default(),
+            // Through the settings' own JSON, so values read as written (0.8, not 0.800000011920929).
+            settings: serde_json::from_str(&self.settings.with(Settings::to_json)).unwrap_or_default(),
             target: self.target.get(),
             style: self.style.get(),
             intensity_pct: self.intensity_pct.get(),
             advanced: self.advanced.get(),
             matched: self.matched.get(),
+            release: self.release.get(),
         }
     }
 

@@ -4,6 +4,7 @@
 //! fields, too large) gets a message and changes nothing.
 
 use crate::app::use_studio;
+use crate::studio::Studio;
 use lacquer_dsp::settings::preset::preset_size_error;
 use lacquer_dsp::Settings;
 use leptos::prelude::*;
@@ -13,8 +14,7 @@ use wasm_bindgen_futures::JsFuture;
 const PRESET_FILE: &str = "lacquer-preset.json";
 
 /// Offers the current settings as a preset file.
-fn save() {
-    let studio = use_studio();
+fn save(studio: Studio) {
     let json = studio.settings.with_untracked(Settings::to_json);
     let parts = js_sys::Array::of1(&json.into());
     let opts = web_sys::BlobPropertyBag::new();
@@ -29,8 +29,7 @@ fn save() {
 }
 
 /// Reads a chosen preset file and applies it, or says why not.
-async fn load(file: web_sys::File) {
-    let studio = use_studio();
+async fn load(studio: Studio, file: web_sys::File) {
     let name = file.name();
     if let Some(e) = preset_size_error(file.size() as u64) {
         studio.notice.set(Some(format!("“{name}”: {e}. Nothing was changed.")));
@@ -60,7 +59,7 @@ pub fn Presets() -> impl IntoView {
     let input = NodeRef::<leptos::html::Input>::new();
     view! {
         <div class="presets">
-            <button class="button small" data-testid="preset-save" on:click=move |_| save()>"Save preset"</button>
+            <button class="button small" data-testid="preset-save" on:click=move |_| save(studio)>"Save preset"</button>
             <button class="button small" data-testid="preset-load"
                 on:click=move |_| if let Some(i) = input.get() { i.click() }>"Load preset…"</button>
             <input type="file" accept=".json,application/json" class="hidden-file" node_ref=input
@@ -68,7 +67,7 @@ pub fn Presets() -> impl IntoView {
                 on:change=move |ev| {
                     let el: web_sys::HtmlInputElement = event_target(&ev);
                     if let Some(f) = el.files().and_then(|l| l.get(0)) {
-                        leptos::task::spawn_local(load(f));
+                        leptos::task::spawn_local(load(studio, f));
                     }
                     el.set_value("");
                 }/>
