@@ -4,8 +4,11 @@
 import { serveDir } from './server.mjs';
 import { launch } from './browser.mjs';
 
-/** { server, browser, page, consoleErrors, close } with the app loaded and ready for a file. */
-export async function openApp(dist) {
+/**
+ * { server, browser, page, consoleErrors, close } with the app loaded and ready for a file.
+ * `beforeLoad(page)`, if given, runs before the page is first opened (to add init scripts).
+ */
+export async function openApp(dist, { beforeLoad } = {}) {
   const server = await serveDir(dist);
   const browser = await launch();
   const page = await browser.context.newPage();
@@ -18,6 +21,7 @@ export async function openApp(dist) {
   });
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  if (beforeLoad) await beforeLoad(page);
   await page.goto(server.url);
   await page.getByTestId('file-input').waitFor({ state: 'attached', timeout: 30_000 });
   // Start-up done (the audio system brought up): what follows is the artist's work.
