@@ -7,12 +7,15 @@
 //!   loudness target under a true-peak ceiling.
 //! - [`platforms`]: how Spotify, Apple Music, YouTube, Tidal, Amazon, Deezer,
 //!   SoundCloud, CD and EBU R 128 broadcast play a master back.
+//! - [`monitor`]: what the studio's monitor plays (master or mix, matched,
+//!   as on a platform).
 //! - [`true_peak16`]: a 16× true-peak meter for checking delivered files.
 //!
 //! References: ITU-R BS.1770-5; EBU R 128; EBU Tech 3341 (metering) and
 //! Tech 3342 (loudness range).
 
 pub mod meter;
+pub mod monitor;
 pub mod platforms;
 pub mod target;
 pub mod true_peak16;
