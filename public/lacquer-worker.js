@@ -11,7 +11,9 @@
 //   over a MessagePort and gets them as transferred Float32Arrays;
 // - export: master-to-target and the final pass, encoded a piece at a time
 //   into a file in the origin-private file system (or Blob parts where that
-//   is not available), handed to the page for download.
+//   is not available), handed to the page for download;
+// - release (lacquer-release.js): the release bundle, and the check of a
+//   delivered file as the page decoded it again.
 //
 // Long work runs in slices of about SLICE_MS and yields between them, so
 // chunk requests and Cancel are answered at once. Every message to the page
@@ -24,6 +26,9 @@ const ANALYZE_BUDGET = 1 << 16;        // frames per analysis call
 const EXPORT_BUDGET = 1 << 15;         // frames of work per export call
 const OVERVIEW_COLUMNS = 2048;         // waveform overview in the summary
 const EXPORT_PREFIX = 'lacquer-export-';
+const FORMAT_TYPES = ['audio/wav', 'audio/wav', 'audio/wav', 'audio/flac', 'audio/flac', 'application/zip'];
+
+importScripts('lacquer-release.js');
 
 let wasm = null;       // the module's exports
 let host = 0;          // the session host in wasm memory
@@ -230,13 +235,15 @@ function peaks(id, start, end, columns) {
 // Where the exported file is written: a file in the origin-private file
 // system (on disk, not in memory), or Blob parts where that is unavailable.
 class Sink {
-  static async open(id) {
+  static async open(id, ext = 'wav', type = 'audio/wav') {
     const sink = new Sink();
     sink.offset = 0;
     sink.parts = null;
+    sink.patch = null;
+    sink.type = type;
     try {
       const root = await navigator.storage.getDirectory();
-      sink.name = `${EXPORT_PREFIX}${Date.now()}-${id}.wav`;
+      sink.name = `${EXPORT_PREFIX}${Date.now()}-${id}.${ext}`;
       sink.fileHandle = await root.getFileHandle(sink.name, { create: true });
       sink.access = await sink.fileHandle.createSyncAccessHandle();
       sink.access.truncate(0);
@@ -259,6 +266,17 @@ class Sink {
     this.offset += bytes.length;
   }
 
+  // Writes `bytes` over the file's start (FLAC's finished STREAMINFO).
+  patchStart(bytes) {
+    if (bytes.length === 0) return;
+    if (this.access) {
+      let done = 0;
+      while (done < bytes.length) done += this.access.write(bytes.subarray(done), { at: done });
+    } else {
+      this.patch = bytes.slice();
+    }
+  }
+
   async finish() {
     if (this.access) {
       this.access.flush();
@@ -266,7 +284,9 @@ class Sink {
       this.access = null;
       return await this.fileHandle.getFile();
     }
-    return new Blob(this.parts, { type: 'audio/wav' });
+    const whole = new Blob(this.parts, { type: this.type });
+    if (!this.patch) return whole;
+    return new Blob([this.patch, whole.slice(this.patch.length)], { type: this.type });
   }
 
   async abort() {
@@ -292,14 +312,26 @@ async function removeOldExports() {
 // Runs the master job: `preview` analyses the master as it is made and
 // writes no file (the views draw the master as it will be exported);
 // otherwise the file is written a piece at a time.
-async function runMaster(id, settingsJson, target, preview) {
+// `release` ({format, rate, tagsJson}) picks the file: format 0 wav24,
+// 1 wav16, 2 wav32f, 3 flac16, 4 flac24; rate 0 (the source's), 44100 or
+// 48000; tags as JSON ('' for none).
+async function runMaster(id, settingsJson, target, preview, release) {
   const t = startTask(id, preview ? 'preview' : 'export');
   const started = performance.now();
-  const settingsLen = putBytes(utf8Encode.encode(settingsJson || '{}'));
-  const start = preview ? wasm.lqs_preview_start : wasm.lqs_export_start;
-  check(start(host, settingsLen, target ? 1 : 0, target ? target.lufs : 0, target ? target.ceilingDbtp : 0));
+  const settings = utf8Encode.encode(settingsJson || '{}');
+  const r = release || { format: 0, rate: 0, tagsJson: '' };
+  const tags = utf8Encode.encode(r.tagsJson || '');
+  const both = new Uint8Array(settings.length + tags.length);
+  both.set(settings, 0);
+  both.set(tags, settings.length);
+  putBytes(both);
+  const tl = target ? [1, target.lufs, target.ceilingDbtp] : [0, 0, 0];
+  check(preview
+    ? wasm.lqs_preview_start(host, settings.length, ...tl)
+    : wasm.lqs_export_start(host, settings.length, ...tl, r.format >>> 0, r.rate >>> 0, tags.length));
   jobOwner = t; // one job at a time in the host: starting this one dropped any other
-  const sink = preview ? null : await Sink.open(id);
+  const flac = r.format === 3 || r.format === 4;
+  const sink = preview ? null : await Sink.open(id, flac ? 'flac' : 'wav', FORMAT_TYPES[r.format] || 'audio/wav');
   try {
     let sliceStart = performance.now();
     for (;;) {
@@ -317,6 +349,7 @@ async function runMaster(id, settingsJson, target, preview) {
     check(wasm.lqs_export_finish(host));
     jobOwner = null;
     if (sink) sink.write(outBytes());
+    if (sink && wasm.lqs_export_patch(host) > 0) sink.patchStart(outBytes());
     wasm.lqs_export_report(host);
     const report = JSON.parse(outText());
     if (preview) {
@@ -364,6 +397,7 @@ self.onmessage = (ev) => {
   if (!m) return;
   if (m.type === 'cancel') {
     if (task && task.id === m.id) task.cancelled = true;
+    cancelVerify(m.id);
     return;
   }
   ready.then(() => {
@@ -378,10 +412,10 @@ self.onmessage = (ev) => {
       case 'begin-decoded': run(m.id, async () => beginDecoded(m.id, m.channels, m.frames, m.rate)); break;
       case 'channel': run(m.id, async () => writeChannel(m.id, m.c, m.offset, m.data)); break;
       case 'end-decoded': run(m.id, () => endDecoded(m.id)); break;
-      case 'export': run(m.id, () => runMaster(m.id, m.settingsJson, m.target, false)); break;
+      case 'export': run(m.id, () => runMaster(m.id, m.settingsJson, m.target, false, m.release)); break;
       case 'preview': run(m.id, () => runMaster(m.id, m.settingsJson, m.target, true)); break;
       case 'peaks': run(m.id, async () => peaks(m.id, m.start, m.end, m.columns)); break;
-      default: break;
+      default: releaseCommand(m); break;
     }
   }, () => {});
 };

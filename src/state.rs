@@ -168,15 +168,51 @@ pub enum ExportState {
     Running { fraction: f64, phase: String },
     /// Cancelled by the artist; the file and settings are as they were.
     Cancelled,
-    /// Finished; the download's file name and a one-line summary.
+    /// Finished, checked and offered; the download's file name and a one-line summary.
     Done {
         /// The downloaded file's name.
         file_name: String,
         /// One line: loudness before and after, gain, time taken.
         summary: String,
-        /// The master's measurements and how each platform will play it.
-        report: Box<lacquer_dsp::job::MasterReport>,
+        /// The master's measurements and how each platform will play it
+        /// (a single file's export).
+        report: Option<Box<lacquer_dsp::job::MasterReport>>,
+        /// Every delivered file as the browser decoded it again and measured it.
+        files: Vec<CheckedFile>,
+        /// The streaming master through a lossy codec and back.
+        codec: Option<CodecCheck>,
     },
+}
+
+/// A delivered file as the browser decoded it again (`decodeAudioData` at
+/// the file's own rate) and the worker measured it: the figures the page shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckedFile {
+    /// The file's name.
+    pub name: String,
+    /// What it is for.
+    pub description: String,
+    /// Rate as decoded, Hz.
+    pub sample_rate: u32,
+    /// Frames per channel as decoded.
+    pub frames: u64,
+    /// Integrated loudness, LUFS.
+    pub integrated_lufs: Option<f64>,
+    /// True peak (16×), dBTP.
+    pub true_peak_dbtp: Option<f64>,
+    /// What the check found wrong (none: the file is as made).
+    pub problems: Vec<String>,
+}
+
+/// The streaming master encoded to Opus through WebCodecs and decoded again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CodecCheck {
+    /// The codec and bit rate, for display ("Opus 160 kbps").
+    pub codec: String,
+    /// Largest |sample| decoded, dBFS (`None`: silence or not checked).
+    pub peak_dbfs: Option<f64>,
+    /// Why the check could not run, if it could not.
+    pub error: Option<String>,
 }
 
 /// All of the app's signals.

@@ -8,10 +8,10 @@
 use crate::error::DspError;
 use crate::loudness::meter::{lin_to_db, Meter};
 use crate::loudness::true_peak16::{Peak16, TruePeak16};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a decoded file measures.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Verified {
     /// Frames per channel decoded.
     pub frames: usize,

@@ -1,0 +1,373 @@
+//! Release files from the page: the single file (every format and rate the
+//! release choices allow) and the release bundle, always mastered with the
+//! studio's settings to the studio's target, so an export is never off
+//! target. Each file is checked before it is offered ([`super::verify`]):
+//! decoded again by the browser at its own rate and measured in the worker;
+//! the figures the page shows are those of the file.
+
+use super::studio::job_fields;
+use super::verify::{self, Checked};
+use super::{download, Engine};
+use crate::state::{CheckedFile, CodecCheck, ExportState};
+use crate::studio::release::ReleaseChoice;
+use crate::studio::target::TargetChoice;
+use js_sys::{Object, Reflect};
+use lacquer_dsp::bundle::names;
+use lacquer_dsp::job::MasterReport;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use web_sys::Blob;
+
+/// Loudness the decoded file may differ from the figure it was made with, LU.
+const LOUDNESS_AGREE_LU: f64 = 0.05;
+/// How far over its ceiling a decoded file's true peak may read, dB (the
+/// delivery's own margin).
+const CEILING_MARGIN_DB: f64 = 0.01;
+
+/// An export in progress (until its files are checked and offered).
+pub(super) struct Running {
+    /// Its command id.
+    pub id: u32,
+    /// The download's name.
+    pub file_name: String,
+}
+
+/// The parts of a finished single export's report the page reads.
+#[derive(Deserialize)]
+struct ExportReport {
+    report: MasterReport,
+    #[serde(default)]
+    delivered: Option<Delivered>,
+}
+
+/// The delivered file's format, as the worker made it.
+#[derive(Deserialize)]
+struct Delivered {
+    sample_rate: u32,
+    frames: u64,
+    #[serde(default)]
+    ceiling_dbtp: Option<f64>,
+}
+
+/// The parts of a finished bundle the page reads.
+#[derive(Deserialize)]
+struct BundleDone {
+    report: BundleReportView,
+    entries: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+struct BundleReportView {
+    files: Vec<FileView>,
+    #[serde(default)]
+    warnings: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct FileView {
+    name: String,
+    role: String,
+    description: String,
+    ceiling_dbtp: f64,
+    expected_frames: u64,
+    measured: MeasuredView,
+}
+
+#[derive(Deserialize)]
+struct MeasuredView {
+    format: FormatView,
+    integrated_lufs: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct FormatView {
+    sample_rate: u32,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    name: String,
+    offset: f64,
+    len: f64,
+}
+
+/// The problems the check found in a decoded file.
+fn problems(c: &Checked, rate: u32, frames: u64, lufs: Option<f64>, ceiling: Option<f64>) -> Vec<String> {
+    let f = &c.figures;
+    let mut p = Vec::new();
+    if f.sample_rate != rate {
+        p.push(format!("decoded at {} Hz, not {rate} Hz", f.sample_rate));
+    }
+    if f.frames as u64 != frames {
+        p.push(format!("{} frames decoded, not {frames}", f.frames));
+    }
+    if let (Some(a), Some(b)) = (f.integrated_lufs, lufs) {
+        if (a - b).abs() > LOUDNESS_AGREE_LU {
+            p.push(format!("decoded at {a:.2} LUFS, made at {b:.2} LUFS"));
+        }
+    }
+    if let (Some(tp), Some(c)) = (f.true_peak_dbtp, ceiling) {
+        if tp > c + CEILING_MARGIN_DB {
+            p.push(format!("true peak {tp:.2} dBTP is over the {c:.1} dBTP ceiling"));
+        }
+    }
+    p
+}
+
+fn checked(name: String, description: String, c: &Checked, problems: Vec<String>) -> CheckedFile {
+    CheckedFile {
+        name,
+        description,
+        sample_rate: c.figures.sample_rate,
+        frames: c.figures.frames as u64,
+        integrated_lufs: c.figures.integrated_lufs,
+        true_peak_dbtp: c.figures.true_peak_dbtp,
+        problems,
+    }
+}
+
+fn codec(c: &Checked) -> Option<CodecCheck> {
+    c.opus.as_ref().map(|o| CodecCheck {
+        codec: format!("Opus {:.0} kbps", if o.bitrate_kbps > 0.0 { o.bitrate_kbps } else { 160.0 }),
+        peak_dbfs: o.peak_dbfs,
+        error: o.error.clone(),
+    })
+}
+
+impl Engine {
+    /// True while an export (or its check) runs.
+    fn exporting(&self) -> bool {
+        matches!(self.state.export.get_untracked(), ExportState::Running { .. })
+    }
+
+    /// The choices, refused with a message when the tags are not valid.
+    fn release_choice(&self) -> Option<ReleaseChoice> {
+        let r = self.studio.release.get_untracked();
+        if let Some(p) = r.tags_problem() {
+            self.state.error.set(Some(format!("Fix the tags before exporting: {p}")));
+            return None;
+        }
+        Some(r)
+    }
+
+    /// Masters the loaded file with the studio's settings to its target
+    /// into one release file (the chosen format, rate and tags), checks it
+    /// and downloads it.
+    pub fn export_wav(&self) {
+        if self.exporting() {
+            return;
+        }
+        let Some(src) = self.inner.borrow().loaded.clone() else { return };
+        let Some(release) = self.release_choice() else { return };
+        let rate = self.state.file.with_untracked(|f| f.as_ref().map_or(0, |f| f.sample_rate));
+        let id = self.next_id();
+        let file_name = release.file_name(&src.file.name(), rate);
+        self.inner.borrow_mut().export = Some(Running { id, file_name });
+        self.state.export.set(ExportState::Running { fraction: 0.0, phase: "starting".into() });
+        let r = Object::new();
+        let _ = Reflect::set(&r, &"format".into(), &release.format.code().into());
+        let _ = Reflect::set(&r, &"rate".into(), &release.rate.code().into());
+        let _ = Reflect::set(&r, &"tagsJson".into(), &release.tags_json().into());
+        let mut fields = job_fields(&self.studio.settings.get_untracked(), self.studio.master_target_untracked()).to_vec();
+        fields.push(("release", r.into()));
+        self.with_worker(|w| w.send("export", id, &fields, &[]));
+    }
+
+    /// Makes the release bundle for the studio's platform with the
+    /// studio's settings, checks every file in it and downloads it.
+    pub fn export_bundle(&self) {
+        if self.exporting() {
+            return;
+        }
+        let Some(src) = self.inner.borrow().loaded.clone() else { return };
+        let Some(release) = self.release_choice() else { return };
+        let platform = match self.studio.target.get_untracked() {
+            TargetChoice::Platform { id } => id,
+            _ => {
+                self.state.error.set(Some("The release bundle is made for a platform's target: pick a platform.".into()));
+                return;
+            }
+        };
+        let meta = serde_json::json!({
+            "settings": self.studio.settings.get_untracked(),
+            "platform": platform,
+            "tags": release.tags,
+            "tags_in_files": !release.no_tags,
+            "source_name": src.file.name(),
+        });
+        let some = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_string);
+        let base = names::base_name(some(&release.tags.artist).as_deref(), some(&release.tags.title).as_deref(), &src.file.name());
+        let id = self.next_id();
+        self.inner.borrow_mut().export = Some(Running { id, file_name: format!("{base}_release.zip") });
+        self.state.export.set(ExportState::Running { fraction: 0.0, phase: "starting".into() });
+        let fields = [("metaJson", meta.to_string().into()), ("loud", release.loud.into()), ("quiet", release.quiet.into())];
+        self.with_worker(|w| w.send("bundle", id, &fields, &[]));
+    }
+
+    /// Cancels the export in progress (or its check); the file and settings
+    /// stay as they are.
+    pub fn cancel_export(&self) {
+        if let Some(r) = &self.inner.borrow().export {
+            let id = r.id;
+            self.with_worker(|w| w.send("cancel", id, &[], &[]));
+        }
+    }
+
+    /// The release messages: a finished bundle, a file's check.
+    pub(super) fn release_event(&self, kind: &str, id: u32, data: JsValue) {
+        match kind {
+            "verified" => verify::settle(id, &data),
+            "bundled" => {
+                let engine = self.clone();
+                spawn_local(async move { engine.bundled(id, data).await });
+            }
+            _ => {}
+        }
+    }
+
+    /// Settles a check waiting on `id` that was cancelled or failed.
+    pub(super) fn release_stopped(&self, id: u32) {
+        verify::settle(id, &JsValue::NULL);
+    }
+
+    /// True while `id` is the export in progress.
+    fn is_export(&self, id: u32) -> bool {
+        self.inner.borrow().export.as_ref().is_some_and(|r| r.id == id)
+    }
+
+    /// The export `id` failed: say why and stop.
+    fn export_failed(&self, id: u32, why: String) {
+        if self.inner.borrow_mut().export.take_if(|r| r.id == id).is_some() {
+            self.state.export.set(ExportState::Idle);
+            self.state.error.set(Some(why));
+        }
+    }
+
+    /// Offers the checked file and shows what it measures.
+    fn offer(&self, id: u32, file: &Blob, done: ExportState) {
+        let Some(run) = self.inner.borrow_mut().export.take_if(|r| r.id == id) else { return };
+        if let Err(e) = download::download(file, &run.file_name) {
+            self.state.export.set(ExportState::Idle);
+            self.state.error.set(Some(format!("The download could not start: {e}")));
+            return;
+        }
+        self.state.export.set(done);
+        self.preview_if_missing();
+    }
+
+    /// A finished single export: check it, then offer it.
+    pub(super) fn exported(&self, id: u32, file: Blob, report: JsValue, ms: f64) {
+        if !self.is_export(id) {
+            return;
+        }
+        let engine = self.clone();
+        spawn_local(async move {
+            let r = match serde_wasm_bindgen::from_value::<ExportReport>(report) {
+                Ok(r) => r,
+                Err(e) => return engine.export_failed(id, format!("The export's report could not be read: {e}")),
+            };
+            let Some(d) = r.delivered else {
+                return engine.export_failed(id, "The export did not say what it delivered.".into());
+            };
+            let Some(worker) = engine.inner.borrow().worker.clone() else { return };
+            engine.state.export.set(ExportState::Running { fraction: 0.0, phase: "checking the file".into() });
+            let c = match verify::check_file(&file, d.sample_rate, true, &worker, id).await {
+                Ok(c) => c,
+                Err(e) => {
+                    if engine.is_export(id) {
+                        engine.export_failed(id, format!("The exported file failed its check: {e}"));
+                    }
+                    return;
+                }
+            };
+            let name = engine.inner.borrow().export.as_ref().map(|r| r.file_name.clone()).unwrap_or_default();
+            let p = problems(&c, d.sample_rate, d.frames, r.report.output_lufs, d.ceiling_dbtp);
+            if p.iter().any(|p| p.contains("frames") || p.contains("Hz")) {
+                return engine.export_failed(id, format!("The exported file failed its check: {}", p.join("; ")));
+            }
+            let lufs = |v: Option<f64>| v.map_or("silence".to_string(), |v| format!("{v:.1} LUFS"));
+            let summary = format!(
+                "{} → {} · gain {:+.1} dB · made and checked in {:.1} s",
+                lufs(r.report.input_lufs),
+                lufs(c.figures.integrated_lufs),
+                r.report.input_gain_db,
+                ms / 1000.0
+            );
+            let codec = codec(&c);
+            let files = vec![checked(name.clone(), "Release file".into(), &c, p)];
+            let done = ExportState::Done { file_name: name, summary, report: Some(Box::new(r.report)), files, codec };
+            engine.offer(id, &file, done);
+        });
+    }
+
+    /// A finished bundle: check every file in it, then offer it.
+    async fn bundled(&self, id: u32, data: JsValue) {
+        if !self.is_export(id) {
+            return;
+        }
+        let started = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+        let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        let Ok(zip) = wasm_bindgen::JsCast::dyn_into::<Blob>(get("file")) else {
+            return self.export_failed(id, "The bundle came back without its file.".into());
+        };
+        let ms = get("ms").as_f64().unwrap_or(0.0);
+        let done: BundleDone = match serde_wasm_bindgen::from_value(get("done")) {
+            Ok(d) => d,
+            Err(e) => return self.export_failed(id, format!("The bundle's report could not be read: {e}")),
+        };
+        let Some(worker) = self.inner.borrow().worker.clone() else { return };
+        let mut files = Vec::new();
+        let mut codec_check = None;
+        let total = done.report.files.len();
+        for (i, f) in done.report.files.iter().enumerate() {
+            if !self.is_export(id) {
+                return;
+            }
+            let Some(e) = done.entries.iter().find(|e| e.name == f.name) else {
+                return self.export_failed(id, format!("{} is missing from the bundle.", f.name));
+            };
+            self.state.export.set(ExportState::Running {
+                fraction: i as f64 / total as f64,
+                phase: format!("checking {} ({} of {total})", f.name, i + 1),
+            });
+            let part = match zip.slice_with_f64_and_f64(e.offset, e.offset + e.len) {
+                Ok(b) => b,
+                Err(err) => return self.export_failed(id, super::js_err(err)),
+            };
+            let rate = f.measured.format.sample_rate;
+            let streaming = f.role == "streaming";
+            let c = match verify::check_file(&part, rate, streaming, &worker, id).await {
+                Ok(c) => c,
+                Err(err) => {
+                    if self.is_export(id) {
+                        self.export_failed(id, format!("{} failed its check: {err}", f.name));
+                    }
+                    return;
+                }
+            };
+            let p = problems(&c, rate, f.expected_frames, f.measured.integrated_lufs, Some(f.ceiling_dbtp));
+            if streaming {
+                codec_check = codec(&c);
+            }
+            files.push(checked(f.name.clone(), f.description.clone(), &c, p));
+        }
+        let checked_ms = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now()) - started;
+        let name = self.inner.borrow().export.as_ref().map(|r| r.file_name.clone()).unwrap_or_default();
+        let mut summary = format!(
+            "{} files made in {:.1} s, checked in {:.1} s",
+            files.len(),
+            ms / 1000.0,
+            checked_ms / 1000.0
+        );
+        if !done.report.warnings.is_empty() {
+            summary.push_str(&format!(" · {} warning(s) in the report", done.report.warnings.len()));
+        }
+        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = p.mark("lacquer:bundle-ready");
+        }
+        let state = ExportState::Done { file_name: name, summary, report: None, files, codec: codec_check };
+        self.offer(id, &zip, state);
+    }
+}
