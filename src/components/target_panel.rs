@@ -72,7 +72,6 @@ fn CustomOption() -> impl IntoView {
                 <input type="text" inputmode="decimal" aria-label="Custom target loudness, LUFS"
                     data-testid="custom-lufs"
                     prop:value=move || format!("{:.1}", lufs())
-                    on:focus=move |_| if !custom() { studio.target.set(TargetChoice::Custom { lufs: lufs() }) }
                     on:change=move |ev| set(event_target_value(&ev))/>
                 <span class="unit">"LUFS"</span>
             </label>

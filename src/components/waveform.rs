@@ -253,7 +253,7 @@ pub fn Waveform() -> impl IntoView {
                 <span class="zoom-label" data-testid="zoom-label">{zoom_label}</span>
                 <button class="button small" aria-label="Zoom in" on:click=move |_| zoom_by(0.5)>"+"</button>
                 <button class="button small" aria-label="Zoom out" on:click=move |_| zoom_by(2.0)>"−"</button>
-                <button class="button small" aria-label="Show the whole track" on:click=move |_| state.view.set(TimeView::default())>"Fit"</button>
+                <button class="button small" aria-label="Fit: show the whole track" on:click=move |_| state.view.set(TimeView::default())>"Fit"</button>
             </div>
             <canvas
                 node_ref=canvas_ref
