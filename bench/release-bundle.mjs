@@ -1,0 +1,32 @@
+// Times the release bundle from the page for a 4-minute 44.1 kHz stereo song
+// (streaming + CD masters, no variants): from the click to the download offered,
+// every file decoded again and measured and the Opus check done.
+// Run: cd tests && node ../bench/release-bundle.mjs
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { serveDir } from '../tests/lib/server.mjs';
+import { launch } from '../tests/lib/browser.mjs';
+import { encodeWav } from '../tests/lib/wav.mjs';
+import { programme } from '../tests/lib/fixtures.mjs';
+import { DIST, loadFile } from '../tests/lib/studio.mjs';
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lacquer-bench-'));
+const input = path.join(work, 'song.wav');
+fs.writeFileSync(input, encodeWav(programme(44_100, 240), 44_100, 24));
+const server = await serveDir(DIST);
+const browser = await launch();
+const page = await browser.context.newPage();
+await page.goto(server.url);
+await page.getByTestId('file-input').waitFor({ state: 'attached', timeout: 30_000 });
+await loadFile(page, input);
+for (let run = 1; run <= 2; run++) {
+  const t0 = Date.now();
+  const [d] = await Promise.all([page.waitForEvent('download', { timeout: 600_000 }), page.getByTestId('export-bundle').click()]);
+  const ms = Date.now() - t0;
+  const summary = await page.locator('[data-testid=export-done] .summary').innerText();
+  console.log(`run ${run}: bundle offered ${(ms / 1000).toFixed(2)} s after the click (${summary}) → ${d.suggestedFilename()}`);
+}
+await browser.close();
+server.close();
+fs.rmSync(work, { recursive: true, force: true });
