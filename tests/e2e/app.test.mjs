@@ -107,7 +107,7 @@ test('load, play through the worklet chain, export: byte-identical to the CLI', 
     page.waitForEvent('download', { timeout: 120_000 }),
     page.getByTestId('export').click(),
   ]);
-  assert.equal(download.suggestedFilename(), 'Night Drive (mix 3)-master.wav');
+  assert.equal(download.suggestedFilename(), 'Night-Drive-mix-3_master_24bit_44k1.wav', 'a name safe for distributors');
   const got = path.join(WORK, 'browser-master.wav');
   await download.saveAs(got);
   await page.getByTestId('export-done').waitFor({ timeout: 10_000 });
