@@ -1,8 +1,10 @@
 //! Export: master the mix with the studio's settings to its target and
-//! download a 24-bit WAV.
+//! download a release file (the format, rate and tags of the release form)
+//! or the release bundle; every file is checked before it is offered, and
+//! the figures shown are those of the file as the browser decoded it.
 
 use crate::app::{use_engine, use_state};
-use crate::state::ExportState;
+use crate::state::{CheckedFile, CodecCheck, ExportState};
 use lacquer_dsp::job::MasterReport;
 use leptos::prelude::*;
 
@@ -16,7 +18,7 @@ fn fmt(v: Option<f64>, unit: &str) -> String {
 pub fn MasterReportCard() -> impl IntoView {
     let state = use_state();
     move || match state.export.get() {
-        ExportState::Done { report, .. } => Some(view! {
+        ExportState::Done { report: Some(report), .. } => Some(view! {
             <div class="card master-report" data-testid="master-report">
                 <h2>"Master"</h2>
                 <Report report=report/>
@@ -78,13 +80,16 @@ pub fn ExportPanel() -> impl IntoView {
     let running = move || matches!(state.export.get(), ExportState::Running { .. });
     // The master needs the input's analysis (its loudness is the search's start).
     let ready = move || state.analysis.with(Option::is_some);
+    let studio = crate::app::use_studio();
     let start = move |_| engine.export_wav();
+    let engine2 = use_engine();
+    let start_bundle = move |_| engine2.export_bundle();
+    let tags_bad = move || studio.release.with(|r| r.tags_problem().is_some());
     // A `Copy` handle: the progress view is re-rendered as it moves.
     let handle = expect_context::<crate::app::EngineHandle>();
     let cancel = move |_| handle.with_value(|e| e.cancel_export());
     // The export always masters the current settings to the current target,
     // so it is never off target, whatever the preview is doing.
-    let studio = crate::app::use_studio();
     let target_text = move || {
         let ceiling = studio.settings.with(|s| s.limiter.ceiling_dbtp) as f64;
         let t = studio.target.get();
@@ -101,14 +106,15 @@ pub fn ExportPanel() -> impl IntoView {
                 <span class="k">"Target"</span>
                 <span class="v" data-testid="export-target">{target_text}</span>
             </div>
-            <div class="target">
-                <span class="k">"Format"</span>
-                <span class="v">{move || state.file.with(|f| f.as_ref().map_or(String::new(), |f|
-                    format!("WAV · 24-bit · {:.1} kHz", f.sample_rate as f64 / 1000.0)))}</span>
+            <crate::components::release_form::ReleaseForm/>
+            <div class="buttons">
+                <button class="button primary" data-testid="export" disabled=move || running() || !ready() || tags_bad()
+                    on:click=start>
+                    {move || if running() { "Rendering…" } else if ready() { "Export file" } else { "Analysing…" }}
+                </button>
+                <button class="button" data-testid="export-bundle" disabled=move || running() || !ready() || tags_bad()
+                    on:click=start_bundle>"Export release bundle (ZIP)"</button>
             </div>
-            <button class="button primary" data-testid="export" disabled=move || running() || !ready() on:click=start>
-                {move || if running() { "Rendering…" } else if ready() { "Export WAV" } else { "Analysing…" }}
-            </button>
             {move || match state.export.get() {
                 ExportState::Idle => None,
                 ExportState::Running { fraction, phase } => Some(view! {
@@ -124,13 +130,65 @@ pub fn ExportPanel() -> impl IntoView {
                 ExportState::Cancelled => Some(view! {
                     <div class="done" data-testid="export-cancelled"><div class="summary">"Export cancelled."</div></div>
                 }.into_any()),
-                ExportState::Done { file_name, summary, .. } => Some(view! {
+                ExportState::Done { file_name, summary, files, codec, .. } => Some(view! {
                     <div class="done" data-testid="export-done">
                         <div class="file">{format!("✓ {file_name}")}</div>
                         <div class="summary">{summary}</div>
+                        <CheckedFiles files=files/>
+                        {codec.map(|c| view! { <Codec check=c/> })}
                     </div>
                 }.into_any()),
             }}
+        </div>
+    }
+}
+
+/// The delivered files as the browser decoded them again.
+#[component]
+fn CheckedFiles(files: Vec<CheckedFile>) -> impl IntoView {
+    let rows = files
+        .into_iter()
+        .map(|f| {
+            let ok = f.problems.is_empty();
+            view! {
+                <tr data-testid="checked-file" data-name=f.name.clone() data-frames=f.frames.to_string()
+                    data-rate=f.sample_rate.to_string()
+                    data-lufs=f.integrated_lufs.map_or(String::new(), |v| format!("{v:.3}"))
+                    data-dbtp=f.true_peak_dbtp.map_or(String::new(), |v| format!("{v:.3}"))
+                    data-ok=ok.to_string()>
+                    <td title=f.description.clone()>{f.name.clone()}</td>
+                    <td class="num">{format!("{:.1} kHz", f.sample_rate as f64 / 1000.0)}</td>
+                    <td class="num">{fmt(f.integrated_lufs, "LUFS")}</td>
+                    <td class="num">{f.true_peak_dbtp.map_or("—".into(), |v| format!("{v:.2} dBTP"))}</td>
+                    <td>{if ok { "✓ as made".to_string() } else { f.problems.join("; ") }}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="checked" aria-label="Files as decoded again">
+            <thead><tr><th>"File (decoded again)"</th><th class="num">"Rate"</th><th class="num">"Loudness"</th>
+                <th class="num">"True peak"</th><th>"Check"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+/// The streaming master through a lossy codec and back.
+#[component]
+fn Codec(check: CodecCheck) -> impl IntoView {
+    let over = check.peak_dbfs.is_some_and(|p| p > 0.0);
+    let text = match (&check.error, check.peak_dbfs) {
+        (Some(e), _) => format!("{}: not checked ({e})", check.codec),
+        (None, Some(p)) => format!("{}: decoded peak {p:+.2} dBFS", check.codec),
+        (None, None) => format!("{}: silence", check.codec),
+    };
+    view! {
+        <div class="codec" data-testid="codec-check"
+            data-peak=check.peak_dbfs.map_or(String::new(), |v| format!("{v:.3}"))>
+            {text}
+            {over.then(|| view! { <div class="warning" data-testid="codec-warning">
+                "Over 0 dBFS after encoding: a lossy platform will clip this master. Lower the ceiling."</div> })}
         </div>
     }
 }

@@ -8,6 +8,7 @@ pub mod controls;
 pub mod drop_zone;
 pub mod error_banner;
 pub mod export_panel;
+pub mod release_form;
 pub mod file_card;
 pub mod loudness_view;
 pub mod meters;

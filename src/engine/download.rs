@@ -26,12 +26,3 @@ pub fn download(blob: &Blob, file_name: &str) -> Result<(), String> {
     let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), REVOKE_AFTER_MS);
     Ok(())
 }
-
-/// `Song.final.wav` → `Song.final-master.wav`.
-pub fn master_file_name(input: &str) -> String {
-    let stem = match input.rfind('.') {
-        Some(i) if i > 0 => &input[..i],
-        _ => input,
-    };
-    format!("{stem}-master.wav")
-}

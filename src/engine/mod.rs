@@ -19,6 +19,9 @@
 //! - [`playback`]: the `AudioContext` at the file's own rate, and the
 //!   worklet, which is the transport.
 //! - [`download`]: offering the finished file.
+//! - [`export`]: release files and the release bundle, each checked before
+//!   it is offered ([`verify`]: decoded again by the browser, measured in
+//!   the worker, and the streaming master through Opus and back).
 //!
 //! Components never see this struct's insides: they get [`AppState`] signals
 //! and call the methods below. The page keeps only the dropped `File` (a
@@ -26,17 +29,18 @@
 
 mod decode;
 mod download;
+mod export;
 mod loading;
 mod playback;
 mod studio;
+mod verify;
 mod worker;
 
-pub use download::{download, master_file_name};
+pub use download::download;
 
 use crate::state::{AppState, Analysis, ExportState, Work};
 use crate::studio::Studio;
 use js_sys::{ArrayBuffer, Promise};
-use lacquer_dsp::job::MasterReport;
 use lacquer_dsp::probe::Container;
 use lacquer_dsp::Settings;
 use leptos::prelude::*;
@@ -48,6 +52,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::File;
+use export::Running;
 use worker::{Event, WorkerLink};
 
 /// Worker restarts allowed before the engine gives up and asks for a reload.
@@ -66,14 +71,6 @@ struct Source {
     rate: u32,
     /// True when the container states its rate.
     native_rate: bool,
-}
-
-/// An export in progress.
-struct Running {
-    /// Its command id.
-    id: u32,
-    /// The download's name.
-    file_name: String,
 }
 
 /// Engine state, alive between calls.
@@ -181,7 +178,7 @@ impl Engine {
         let st = self.state;
         match ev {
             Event::Progress { id, stage, phase, fraction } => {
-                if stage == "export" {
+                if stage == "export" || stage == "verify" {
                     if self.inner.borrow().export.as_ref().is_some_and(|r| r.id == id) {
                         st.export.set(ExportState::Running { fraction, phase });
                     }
@@ -242,7 +239,9 @@ impl Engine {
                 }
             }
             Event::Exported { id, file, report, ms } => self.exported(id, file, report, ms),
+            Event::Release { kind, id, data } => self.release_event(&kind, id, data),
             Event::Cancelled { id } => {
+                self.release_stopped(id);
                 self.mastering_stopped(id);
                 if self.inner.borrow().export.as_ref().is_some_and(|r| r.id == id) {
                     self.inner.borrow_mut().export = None;
@@ -253,6 +252,7 @@ impl Engine {
                 }
             }
             Event::Failed { id, message, fatal } => {
+                self.release_stopped(id);
                 if fatal {
                     // Not from inside the dying worker's own handler, which the restart drops.
                     let engine = self.clone();
@@ -419,63 +419,6 @@ impl Engine {
             self.remaster();
         }
     }
-
-    /// Masters the loaded file with the studio's settings to its target
-    /// (never anything else, so an export is never off target) and
-    /// downloads it.
-    pub fn export_wav(&self) {
-        let st = self.state;
-        if matches!(st.export.get_untracked(), ExportState::Running { .. }) {
-            return;
-        }
-        let Some(src) = self.inner.borrow().loaded.clone() else { return };
-        let id = self.next_id();
-        let file_name = master_file_name(&src.file.name());
-        self.inner.borrow_mut().export = Some(Running { id, file_name });
-        st.export.set(ExportState::Running { fraction: 0.0, phase: "starting".into() });
-        let fields = studio::job_fields(&self.studio.settings.get_untracked(), self.studio.master_target_untracked());
-        self.with_worker(|w| w.send("export", id, &fields, &[]));
-    }
-
-    /// Cancels the export in progress; the file and settings stay as they are.
-    pub fn cancel_export(&self) {
-        if let Some(r) = &self.inner.borrow().export {
-            let id = r.id;
-            self.with_worker(|w| w.send("cancel", id, &[], &[]));
-        }
-    }
-
-    /// A finished export: download it and show its report.
-    fn exported(&self, id: u32, file: web_sys::Blob, report: JsValue, ms: f64) {
-        let st = self.state;
-        let Some(run) = self.inner.borrow_mut().export.take_if(|r| r.id == id) else { return };
-        #[derive(serde::Deserialize)]
-        struct Exported {
-            report: MasterReport,
-        }
-        let report = match serde_wasm_bindgen::from_value::<Exported>(report) {
-            Ok(r) => r.report,
-            Err(e) => {
-                st.export.set(ExportState::Idle);
-                st.error.set(Some(format!("The export's report could not be read: {e}")));
-                return;
-            }
-        };
-        if let Err(e) = download::download(&file, &run.file_name) {
-            st.export.set(ExportState::Idle);
-            st.error.set(Some(format!("The download could not start: {e}")));
-            return;
-        }
-        let lufs = |v: Option<f64>| v.map_or("silence".to_string(), |v| format!("{v:.1} LUFS"));
-        let summary = format!(
-            "{} → {} · gain {:+.1} dB · mastered in {:.1} s",
-            lufs(report.input_lufs),
-            lufs(report.output_lufs),
-            report.input_gain_db,
-            ms / 1000.0
-        );
-        st.export.set(ExportState::Done { file_name: run.file_name, summary, report: Box::new(report) });
-        self.preview_if_missing();
-    }
 }
+
 

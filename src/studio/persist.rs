@@ -27,6 +27,9 @@ pub struct Saved {
     pub advanced: bool,
     /// The A/B switch gains the mix to the master's loudness.
     pub matched: bool,
+    /// The release choices (format, rate, tags, variants).
+    #[serde(default)]
+    pub release: super::release::ReleaseChoice,
 }
 
 impl Default for Saved {
@@ -38,6 +41,7 @@ impl Default for Saved {
             intensity_pct: 50.0,
             advanced: false,
             matched: true,
+            release: Default::default(),
         }
     }
 }
