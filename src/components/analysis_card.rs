@@ -68,7 +68,8 @@ pub fn AnalysisCard() -> impl IntoView {
     view! {
         <div class="card analysis" data-testid="analysis" data-ready=move || state.analysis.with(Option::is_some).to_string()>
             <h2>"Loudness"</h2>
-            <div class="table-scroll">
+            // Scrolls sideways on a phone: focusable, so the keyboard can scroll it too.
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Loudness figures">
                 <table class="figures-table">
                     <thead><tr><th></th><th class="num">"Integrated"</th><th class="num">"Range"</th>
                         <th class="num">"True peak"</th><th class="num">"PLR"</th><th class="num">"Max short-term"</th>

@@ -7,7 +7,7 @@
 //! its window: a change in the audio at time t shows at t.
 
 use super::canvas::{self, span, t_of, x_of};
-use crate::app::use_state;
+use crate::app::{use_state, use_studio};
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use web_sys::MouseEvent;
@@ -70,8 +70,11 @@ pub fn LoudnessView() -> impl IntoView {
     let duration = move || state.file.with(|f| f.as_ref().map_or(0.0, |f| f.duration_s));
     let pointer = RwSignal::new(None::<f64>);
     let size = canvas::observed_size(canvas_ref);
-    let target = lacquer_dsp::loudness::target::Target::default();
-    let (target_lufs, ceiling_dbtp) = (target.lufs, target.ceiling_dbtp);
+    // The studio's target (none for a platform without normalization) and
+    // its true-peak ceiling.
+    let studio = use_studio();
+    let target_lufs = move || studio.master_target().map(|t| t.lufs);
+    let ceiling_dbtp = move || studio.settings.with(|s| s.limiter.ceiling_dbtp) as f64;
 
     Effect::new(move |_| {
         let Some(c) = canvas_ref.get() else { return };
@@ -89,10 +92,13 @@ pub fn LoudnessView() -> impl IntoView {
             l -= 6.0;
         }
         // The target.
-        let y = y_of(target_lufs, s.h).round() + 0.5;
-        s.ctx.set_fill_style_str("rgba(95,211,141,0.8)");
-        s.ctx.fill_rect(0.0, y, s.w, 1.0);
-        let _ = s.ctx.fill_text(&format!("target {target_lufs:.0} LUFS"), s.w - 110.0, y - 4.0);
+        if let Some(target_lufs) = target_lufs() {
+            let y = y_of(target_lufs, s.h).round() + 0.5;
+            s.ctx.set_fill_style_str("rgba(95,211,141,0.8)");
+            s.ctx.fill_rect(0.0, y, s.w, 1.0);
+            let _ = s.ctx.fill_text(&format!("target {target_lufs:.0} LUFS"), s.w - 110.0, y - 4.0);
+        }
+        let ceiling_dbtp = ceiling_dbtp();
         for (track, st, m) in [
             (state.analysis, "#9aa3ad", "rgba(154,163,173,0.45)"),
             (state.master_analysis, "#ff8a3d", "rgba(255,138,61,0.45)"),
@@ -173,6 +179,8 @@ pub fn LoudnessView() -> impl IntoView {
                 node_ref=canvas_ref
                 class="loud-canvas"
                 data-testid="loudness-canvas"
+                data-target-lufs=move || target_lufs().map_or(String::new(), |l| format!("{l:.1}"))
+                data-ceiling-dbtp=move || format!("{:.1}", ceiling_dbtp())
                 role="img"
                 aria-label="Short-term loudness of the mix and the master over time, with the target"
                 on:mousemove=on_move
