@@ -143,6 +143,8 @@ test('the advanced panel has one control for every field of the settings table, 
     assert.equal(await field(page, p).locator('input.value').isDisabled(), true, `${p} is set by mastering`);
   }
   await pickTarget(page, 'cd');
+  assert.equal(await page.getByTestId('loudness-canvas').getAttribute('data-target-lufs'), '', 'no loudness target line for CD');
+  assert.equal(await page.getByTestId('loudness-canvas').getAttribute('data-ceiling-dbtp'), '-0.1');
   for (const p of ['/input_gain_db', '/output/gain_db']) {
     assert.equal(await field(page, p).locator('input.value').isDisabled(), false, `${p} is the artist's on the CD target`);
   }

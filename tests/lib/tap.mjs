@@ -170,9 +170,9 @@ export async function renderChain(page, jobs, { seconds = 1.5, keep = false } = 
     const b64 = eval(toB64);
     const { channels, rate } = window.__renderInput;
     const wasmBytes = await (await fetch('lacquer_dsp.wasm')).arrayBuffer();
-    // Messages reach an offline processor when rendering first stops (at
-    // quantum 4): the settings and monitor settle (its 10 ms crossfade
-    // included) before the song starts at quantum 16.
+    // Messages reach an offline processor while rendering is stopped: the
+    // settings and monitor go at quantum 4 and settle (the monitor's 10 ms
+    // crossfade included) before the song starts at quantum 16.
     const q = 128, playAt = 16;
     const total = Math.ceil(seconds * rate / q) * q;
     const outs = [];
@@ -214,10 +214,11 @@ export async function renderChain(page, jobs, { seconds = 1.5, keep = false } = 
         if (--pending <= 0) served();
       };
       node.port.postMessage({ type: 'feed', port: feed.port1 }, [feed.port1]);
-      node.port.postMessage({ type: 'settings', json });
-      if (job.monitor) node.port.postMessage({ type: 'monitor', ...job.monitor });
       ctx.suspend(4 * q / rate).then(async () => {
         await ready;
+        node.port.postMessage({ type: 'settings', json });
+        if (job.monitor) node.port.postMessage({ type: 'monitor', ...job.monitor });
+        await new Promise((r) => setTimeout(r, 20));
         ctx.resume();
       });
       ctx.suspend(playAt * q / rate).then(async () => {
