@@ -102,6 +102,14 @@ impl FlacEncoder {
         let mut cfg = config::Encoder::default();
         cfg.block_size = block;
         cfg.multithread = false;
+        if bits > 16 {
+            // The Tukey window's cosines come from the platform's maths
+            // library, a last bit apart natively and in wasm, and at 24 bits
+            // that moves the quantised LPC coefficients: a rectangular window
+            // needs no transcendental functions, so the browser writes the
+            // CLI's bytes.
+            cfg.subframe_coding.qlpc.window = config::Window::Rectangle;
+        }
         let config = cfg.into_verified().map_err(|(_, e)| bad(e.to_string()))?;
         let info = StreamInfo::new(rate as usize, channels, bits as usize).map_err(|e| bad(e.to_string()))?;
         let mut e = Self {

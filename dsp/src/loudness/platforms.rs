@@ -325,7 +325,7 @@ pub fn playback(p: &Platform, r: &LoudnessReport) -> PlatformPlayback {
     out.gain_db = gain;
     out.playback_lufs = Some(i + gain);
     out.playback_peak_dbtp = tp.map(|t| t + gain);
-    out.turned_down_db = (-gain).max(0.0);
+    out.turned_down_db = if gain < 0.0 { -gain } else { 0.0 };
     out.short_of_target_lu = (target - (i + gain)).max(0.0);
     if let Normalization::UpWithLimiter { limiter_dbfs } = p.normalization {
         let peak_after = sp.unwrap_or(f64::NEG_INFINITY) + gain;
