@@ -99,36 +99,27 @@ class LacquerProcessor extends AudioWorkletProcessor {
   }
 
   applySettings(json) {
-    // The limiter's lookahead sets the chain's latency, fixed when an engine
-    // is made: a new lookahead needs a new engine.
+    // The limiter's lookahead sets the chain's latency: the engine prepares
+    // its chain again for a new one and its monitor starts afresh, so this
+    // side fades the output in and sets the monitor again.
     let lookahead;
     try { lookahead = JSON.parse(json).limiter.lookahead_ms; } catch (_) { lookahead = undefined; }
-    if (this.lookahead !== undefined && lookahead !== undefined && lookahead !== this.lookahead) this.rebuild();
-    if (lookahead !== undefined) this.lookahead = lookahead;
+    const rebuilt = this.lookahead !== undefined && lookahead !== undefined && lookahead !== this.lookahead;
     const bytes = utf8(json);
     const ptr = this.exports.lq_settings_buf(this.engine, bytes.length);
     this.refreshViews();
     new Uint8Array(this.exports.memory.buffer, ptr, bytes.length).set(bytes);
     const rc = this.exports.lq_apply_settings(this.engine, bytes.length);
-    if (rc !== 0) this.port.postMessage({ type: 'error', message: 'the chain rejected the settings' });
-  }
-
-  // Replaces the engine with a new one in the same state (settings follow
-  // at once), fading its output in over one quantum: the chain's memory
-  // starts afresh, and the dry path's delay follows the new latency.
-  rebuild() {
-    const e = this.exports, old = this.engine;
-    const fresh = e.lq_create(sampleRate, MAX_BLOCK);
-    if (!fresh) return;
-    this.engine = fresh;
-    this.memoryBuffer = null;
-    this.refreshViews();
-    e.lq_set_meter_channels(fresh, this.meterChannels);
-    if (this.spectrumMsg) e.lq_spectrum_set(fresh, Math.round(this.spectrumMsg.slope * 10), this.spectrumMsg.smoothing);
-    this.applyMonitor();
-    e.lq_destroy(old);
-    this.fadeIn = true;
-    this.port.postMessage({ type: 'ready', latency: e.lq_latency(fresh) });
+    if (rc !== 0) {
+      this.port.postMessage({ type: 'error', message: 'the chain rejected the settings' });
+      return;
+    }
+    if (lookahead !== undefined) this.lookahead = lookahead;
+    if (rebuilt) {
+      this.applyMonitor();
+      this.fadeIn = true;
+      this.port.postMessage({ type: 'ready', latency: this.exports.lq_latency(this.engine) });
+    }
   }
 
   // The monitor: master or dry, the gain of each, the platform limiter.

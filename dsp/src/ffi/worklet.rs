@@ -158,6 +158,8 @@ pub struct Engine {
     spectrum: LiveSpectrum,
     /// The monitoring stage: dry path, path gains, crossfade, platform limiter.
     monitor: Monitor,
+    /// Sample rate, Hz.
+    sample_rate: f32,
 }
 
 /// Creates an engine. Returns null for a sample rate outside 8–192 kHz.
@@ -198,6 +200,7 @@ pub extern "C" fn lq_create(sample_rate: f32, max_block: u32) -> *mut Engine {
         true_peak_scratch: vec![0.0; max_block],
         spectrum,
         monitor: Monitor::new(sample_rate, latency),
+        sample_rate,
     }))
 }
 
@@ -355,7 +358,13 @@ pub unsafe extern "C" fn lq_settings_buf(e: *mut Engine, len: u32) -> *mut u8 {
 }
 
 /// Applies the JSON settings in the settings buffer. Returns 0 on success, −1 if
-/// the JSON is invalid (the previous settings stay).
+/// the JSON is invalid or out of range (the previous settings stay).
+///
+/// A new limiter lookahead changes the chain's latency: the chain is then
+/// prepared again (this allocates; settings arrive on messages only), the
+/// dry path takes the new latency (`lq_latency`), and the monitor starts
+/// afresh at its defaults (the master, 0 dB, no platform limiter), so the
+/// host sets it again. Other changes are smoothed and never click.
 ///
 /// # Safety
 /// `e` must be a live engine.
@@ -365,8 +374,18 @@ pub unsafe extern "C" fn lq_apply_settings(e: *mut Engine, len: u32) -> i32 {
     let n = (len as usize).min(e.settings_buf.len());
     match core::str::from_utf8(&e.settings_buf[..n]).ok().and_then(|s| Settings::from_json(s).ok())
     {
-        Some(s) => {
+        Some(s) if s.limiter.lookahead_ms == e.master.settings().limiter.lookahead_ms => {
             e.master.set_settings(&s);
+            0
+        }
+        Some(s) => {
+            // A new lookahead is a new latency: the chain is prepared again
+            // and the dry path follows it. The monitor starts afresh (the
+            // host sets it again), and the chain's memory is cleared.
+            let mut master = Master::new(s);
+            master.prepare(e.sample_rate as f64, e.max_block);
+            e.monitor = Monitor::new(e.sample_rate, master.latency_samples());
+            e.master = master;
             0
         }
         None => -1,

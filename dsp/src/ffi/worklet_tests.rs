@@ -491,3 +491,39 @@ fn out_of_range_settings_are_refused_by_the_worklet() {
         lq_destroy(e);
     }
 }
+
+#[test]
+fn a_new_lookahead_prepares_the_chain_again_and_the_dry_path_follows() {
+    unsafe {
+        let e = lq_create(48_000.0, 128);
+        let before = lq_latency(e);
+        let mut s = Settings::default();
+        s.limiter.lookahead_ms = 10.0;
+        let json = serde_json::to_string(&s).unwrap();
+        let buf = lq_settings_buf(e, json.len() as u32);
+        core::ptr::copy_nonoverlapping(json.as_ptr(), buf, json.len());
+        assert_eq!(lq_apply_settings(e, json.len() as u32), 0);
+        // 5 ms more lookahead at 48 kHz: 240 frames more latency.
+        assert_eq!(lq_latency(e), before + 240);
+        // The dry path is the input delayed by the new latency, bit for bit.
+        lq_set_monitor(e, 1);
+        let lat = lq_latency(e) as usize;
+        let total = lat + 4096;
+        let src = |i: usize| ((i % 1000) as f32 - 500.0) / 1024.0;
+        let mut out = Vec::new();
+        for q in 0..total.div_ceil(128) {
+            for ch in 0..2 {
+                let p = lq_input_ptr(e, ch);
+                for i in 0..128 {
+                    *p.add(i) = src(q * 128 + i);
+                }
+            }
+            lq_process(e, 128);
+            out.extend_from_slice(core::slice::from_raw_parts(lq_output_ptr(e, 0), 128));
+        }
+        for i in lat + 1024..total {
+            assert_eq!(out[i].to_bits(), src(i - lat).to_bits(), "frame {i}");
+        }
+        lq_destroy(e);
+    }
+}
