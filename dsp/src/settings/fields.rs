@@ -119,8 +119,14 @@ impl Field {
         if self.label.to_lowercase().starts_with(&m.to_lowercase()) {
             return self.label.to_string();
         }
+        // "DC removal" keeps its capitals; "Gain" becomes "gain".
         let mut chars = self.label.chars();
-        let first: String = chars.next().map(|c| c.to_lowercase().collect()).unwrap_or_default();
+        let acronym = self.label.chars().nth(1).is_some_and(char::is_uppercase);
+        let first: String = match chars.next() {
+            Some(c) if !acronym => c.to_lowercase().collect(),
+            Some(c) => c.to_string(),
+            None => String::new(),
+        };
         format!("{m} {first}{}", chars.as_str())
     }
 
