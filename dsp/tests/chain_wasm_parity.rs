@@ -33,14 +33,16 @@ fn build_wasm() -> PathBuf {
     target_dir.join("wasm32-unknown-unknown/release/lacquer_dsp.wasm")
 }
 
-fn native(settings: &Settings, x: &[Vec<f32>; 2], fs: f64) -> Vec<f32> {
+/// The native chain's output (planar), and its latency in frames.
+fn native(settings: &Settings, x: &[Vec<f32>; 2], fs: f64) -> (Vec<f32>, usize) {
     let mut m = Master::new(*settings);
     m.prepare(fs, 128);
+    let latency = m.latency_samples();
     let (mut l, mut r) = (x[0].clone(), x[1].clone());
     for (a, b) in l.chunks_mut(128).zip(r.chunks_mut(128)) {
         m.process(a, b);
     }
-    l.into_iter().chain(r).collect()
+    (l.into_iter().chain(r).collect(), latency)
 }
 
 #[test]
@@ -72,10 +74,19 @@ fn wasm_build_matches_native_bit_for_bit() {
             .chunks_exact(4)
             .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
             .collect();
-        let want = native(&settings, &x, fs);
+        let (want, chain_latency) = native(&settings, &x, fs);
         assert_eq!(got.len(), want.len());
-        let diff = got.iter().zip(&want).position(|(a, b)| a.to_bits() != b.to_bits());
-        assert_eq!(diff, None, "{name}: wasm and native differ first at sample {diff:?}");
+        // The worklet's output comes after its monitor, a fixed delay past
+        // the chain (the platform limiter's lookahead, on or off): line the
+        // two up by it, channel by channel.
+        let engine_latency: usize = std::fs::read_to_string(out.with_extension("f32.latency")).unwrap().trim().parse().unwrap();
+        let d = engine_latency - chain_latency;
+        let n = x[0].len();
+        for ch in 0..2 {
+            let (g, w) = (&got[ch * n + d..(ch + 1) * n], &want[ch * n..(ch + 1) * n - d]);
+            let diff = g.iter().zip(w).position(|(a, b)| a.to_bits() != b.to_bits());
+            assert_eq!(diff, None, "{name}: wasm and native differ first at sample {diff:?} of channel {ch}");
+        }
         assert!(want.iter().any(|v| v.abs() > 0.1), "{name}: not silent");
     }
     std::fs::remove_dir_all(&dir).ok();

@@ -1,7 +1,8 @@
 // Runs the worklet's DSP wasm under Node through the same C-ABI the AudioWorklet
 // uses, 128-frame quanta at a time.
 // usage: node wasm_parity.mjs DSP.wasm IN.f32 SETTINGS.json SAMPLE_RATE OUT.f32
-// IN/OUT: planar little-endian f32, left channel then right channel.
+// IN/OUT: planar little-endian f32, left channel then right channel; OUT.latency
+// holds the engine's latency in frames (the chain's plus the monitor's delay).
 import fs from 'node:fs';
 
 const [wasmPath, inPath, settingsPath, rate, outPath] = process.argv.slice(2);
@@ -28,3 +29,6 @@ for (let pos = 0; pos < n; pos += 128) {
   out.set(new Float32Array(e.memory.buffer, e.lq_output_ptr(h, 1), k), n + pos);
 }
 fs.writeFileSync(outPath, Buffer.from(out.buffer));
+// The engine's whole latency (the chain's, then the monitor's fixed delay),
+// so the caller can line the output up with the chain alone.
+fs.writeFileSync(`${outPath}.latency`, String(e.lq_latency(h)));
