@@ -77,13 +77,13 @@ pub fn App() -> impl IntoView {
                         <Later><Waveform/></Later>
                         <Transport/>
                         <Later><LoudnessView/></Later>
-                        <ComparePanel/>
-                        <SoundPanel/>
+                        <Later><ComparePanel/></Later>
+                        <Later><SoundPanel/></Later>
                         <Later><AnalysisCard/></Later>
                         <MasterReportCard/>
                     </section>
                     <section class="side">
-                        <TargetPanel/>
+                        <Later><TargetPanel/></Later>
                         <Later><Meters/></Later>
                         <Later><SpectrumView/></Later>
                         <Later><TonalBalance/></Later>

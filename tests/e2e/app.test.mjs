@@ -161,6 +161,9 @@ test('the worklet meters loudness live, stereo and mono (BS.1770)', async () => 
     await page.getByTestId('file-input').setInputFiles(input);
     await page.waitForFunction((n) => document.querySelector('[data-testid=file-name]')?.innerText === n,
       path.basename(input));
+    // No loudness target (the CD row): the worklet plays the chain as set,
+    // not a master raised to a target, and the meters read what is heard.
+    await page.locator('.target-option[data-platform=cd] input').check();
     await page.getByTestId('play').click();
     // Wait for a full 3 s short-term window of the tone.
     await page.waitForFunction(

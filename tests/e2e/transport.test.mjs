@@ -94,8 +94,9 @@ test('play, seek, loop and pause are sample-accurate in the worklet', async () =
   assert.ok(latency > 0, `the chain reports its latency (${latency} frames)`);
   // Right is the negated left, frame for frame: both channels move together
   // (after the monitor's 10 ms crossfade from the master, whose output
-  // carries the 24-bit dither even in silence, to the dry path).
-  const fade = 6 * 128;
+  // carries the 24-bit dither even in silence, to the dry path, and the
+  // monitor's fixed 5 ms delay after it: the platform limiter's lookahead).
+  const fade = 6 * 128 + Math.round(0.005 * 48_000);
   assert.ok(left.slice(fade, 10 * 128).every((v) => v === 0), 'the dry path is silent before play');
   for (let i = fade; i < left.length; i++) assert.ok(right[i] === -left[i], `frame ${i}: ${left[i]} ${right[i]}`);
   // Silence before play, and after the pause's ramp (plus the latency).
