@@ -180,6 +180,8 @@ test('the worklet meters loudness live, stereo and mono (BS.1770)', async () => 
     assert.ok(Math.abs(st - want) <= 0.2, `${channels} ch short-term ${st} LUFS, want ${want}`);
     assert.ok(Math.abs(m - want) <= 0.2, `${channels} ch momentary ${m} LUFS, want ${want}`);
   }
+  // Back to the default target (Spotify Normal) for the exports that follow.
+  await page.locator('.target-option[data-platform=spotify] input').check();
 });
 
 test('a mono 16-bit file at 48 kHz decodes at its own rate and exports identically', async () => {
