@@ -80,14 +80,14 @@ pub fn App() -> impl IntoView {
                         <Later><ComparePanel/></Later>
                         <Later><SoundPanel/></Later>
                         <Later><AnalysisCard/></Later>
-                        <MasterReportCard/>
+                        <Later><MasterReportCard/></Later>
                     </section>
                     <section class="side">
                         <Later><TargetPanel/></Later>
                         <Later><Meters/></Later>
                         <Later><SpectrumView/></Later>
                         <Later><TonalBalance/></Later>
-                        <ExportPanel/>
+                        <Later><ExportPanel/></Later>
                     </section>
                 </Show>
             </main>
