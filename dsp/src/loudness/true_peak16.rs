@@ -208,23 +208,177 @@ impl TruePeak16 {
     /// window, 16 samples late, so the block's intervals start 16 before it
     /// (20 here, and 4 past its end, to spare the exact lag).
     fn block_peak(&self, padded: &[f32], n: usize, b: usize) -> f32 {
-        // Intervals i..i+1 for i in -1..n (the ringing before the first and
-        // after the last sample included).
-        let first = (b * BLOCK) as isize - 20;
-        let last = ((b + 1) * BLOCK + 4) as isize;
-        let first = first.max(-1);
-        let last = last.min(n as isize);
+        self.intervals_peak(padded, -(TAPS as isize), block_intervals(b, n))
+    }
+
+    /// The largest 16× value over intervals `first..last` (interval `i` lies
+    /// between samples `i` and `i + 1`), from `samples`, whose first element
+    /// is sample `base` and which holds every window (zeros outside the file).
+    fn intervals_peak(&self, samples: &[f32], base: isize, (first, last): (isize, isize)) -> f32 {
         let mut peak = 0.0f32;
         for i in first..last {
-            // Window for interval i: samples i − 63 ..= i + 64, at padded
-            // index TAPS + i − 63.
-            let start = (TAPS as isize + i - (HALF as isize - 1)) as usize;
-            let w = &padded[start..start + TAPS];
+            // Window for interval i: samples i − 63 ..= i + 64.
+            let start = (i - (HALF as isize - 1) - base) as usize;
+            let w = &samples[start..start + TAPS];
             for k in &self.kernels {
                 peak = peak.max(dot(k, w).abs());
             }
         }
         peak
+    }
+}
+
+/// The intervals block `b` of a file of `n` samples covers (see
+/// [`TruePeak16::block_peak`]): `i` from `64b − 20` (at least −1, the
+/// ringing before the first sample) to `64b + 68` (at most `n`).
+fn block_intervals(b: usize, n: usize) -> (isize, isize) {
+    let first = ((b * BLOCK) as isize - 20).max(-1);
+    let last = (((b + 1) * BLOCK + 4) as isize).min(n as isize);
+    (first, last)
+}
+
+/// Samples after a block's start that its last window reaches: the block
+/// (64), the 4 intervals past it and the 64 taps after the last one.
+const LOOKAHEAD: usize = BLOCK + 4 + HALF;
+/// Samples before a block's start that its first window reaches.
+const LOOKBEHIND: usize = 20 + HALF - 1;
+
+/// The 16× meter on one channel fed a piece at a time, with the same
+/// reading as [`TruePeak16::measure`] of the whole channel, to the bit.
+///
+/// Each block's 4× reading is taken as its samples arrive; the block waits
+/// until the [`LOOKAHEAD`] samples after its start have come (or the end),
+/// and is then interpolated at 16× if its reading comes within the margin
+/// of the best value so far (the sample peak so far, and the blocks
+/// interpolated). The block that holds the file's largest 16× value passes
+/// that test whatever the order, since the best so far never exceeds it:
+/// the reading is the whole-channel one. Only the samples the waiting blocks
+/// still need are held.
+pub struct TruePeak16Stream {
+    /// The kernels.
+    meter: TruePeak16,
+    /// The 4× detector, read once per block.
+    detector: TruePeak,
+    /// Samples from sample `base` on, free of NaN and Inf (zeros before the first).
+    buf: Vec<f32>,
+    /// Index of `buf[0]` in the channel.
+    base: isize,
+    /// Samples taken, samples.
+    n: usize,
+    /// Samples taken into the block in progress.
+    in_block: usize,
+    /// Blocks read at 4× and waiting for the samples after them: (block, reading).
+    pending: std::collections::VecDeque<(usize, f32)>,
+    /// Blocks read.
+    blocks: usize,
+    /// Largest 16× value of the blocks interpolated.
+    best: f32,
+    /// Largest |sample|.
+    sample_peak: f32,
+    /// Largest 4× reading.
+    peak_4x: f32,
+    /// Blocks interpolated at 16×.
+    interpolated: usize,
+    /// [`margin_factor`] at the rate.
+    factor: f64,
+}
+
+impl TruePeak16Stream {
+    /// A meter for one channel at `sample_rate` Hz. Allocates.
+    pub fn new(sample_rate: u32) -> Self {
+        Self {
+            meter: TruePeak16::new(sample_rate),
+            detector: TruePeak::new(sample_rate),
+            buf: vec![0.0; TAPS],
+            base: -(TAPS as isize),
+            n: 0,
+            in_block: 0,
+            pending: std::collections::VecDeque::new(),
+            blocks: 0,
+            best: 0.0,
+            sample_peak: 0.0,
+            peak_4x: 0.0,
+            interpolated: 0,
+            factor: margin_factor(sample_rate),
+        }
+    }
+
+    /// Takes the next samples (NaN and ±Inf read as 0).
+    pub fn add(&mut self, x: &[f32]) {
+        let mut rest = x;
+        while !rest.is_empty() {
+            let take = rest.len().min(BLOCK - self.in_block);
+            let at = self.buf.len();
+            self.buf.extend(rest[..take].iter().map(|&v| if v.is_finite() { v } else { 0.0 }));
+            let new = &self.buf[at..];
+            self.sample_peak = new.iter().fold(self.sample_peak, |m, v| m.max(v.abs()));
+            self.detector.add(new);
+            self.n += take;
+            self.in_block += take;
+            rest = &rest[take..];
+            if self.in_block == BLOCK {
+                self.end_block();
+            }
+        }
+        self.interpolate_ready(false);
+        self.trim();
+    }
+
+    /// Reads the block in progress at 4× and queues it.
+    fn end_block(&mut self) {
+        let read = self.detector.take_tick_peak() as f32;
+        self.peak_4x = self.peak_4x.max(read);
+        self.pending.push_back((self.blocks, read));
+        self.blocks += 1;
+        self.in_block = 0;
+    }
+
+    /// Interpolates the waiting blocks whose samples have all come (all of
+    /// them at the end).
+    fn interpolate_ready(&mut self, end: bool) {
+        while let Some(&(b, read)) = self.pending.front() {
+            if !end && self.n < b * BLOCK + LOOKAHEAD {
+                break;
+            }
+            let best = self.best.max(self.sample_peak);
+            if read as f64 >= best as f64 * self.factor {
+                let p = self.meter.intervals_peak(&self.buf, self.base, block_intervals(b, self.n));
+                self.best = self.best.max(p);
+                self.interpolated += 1;
+            }
+            self.pending.pop_front();
+        }
+    }
+
+    /// Drops the samples no waiting block needs (in runs, to keep it cheap).
+    fn trim(&mut self) {
+        let next = self.pending.front().map_or(self.blocks, |&(b, _)| b);
+        let keep_from = (next * BLOCK) as isize - LOOKBEHIND as isize;
+        let drop = keep_from - self.base;
+        if drop > (1 << 14) {
+            self.buf.drain(..drop as usize);
+            self.base = keep_from;
+        }
+    }
+
+    /// The reading, after the end of the channel: the last part block and a
+    /// block of silence (the detector's lag) are read, and every block still
+    /// waiting is interpolated against the silence after the channel.
+    pub fn finish(mut self) -> Peak16 {
+        if self.in_block > 0 {
+            self.end_block();
+        }
+        self.detector.add(&[0.0; BLOCK]);
+        self.end_block();
+        self.buf.resize(self.buf.len() + 2 * TAPS, 0.0);
+        self.interpolate_ready(true);
+        Peak16 {
+            true_peak_16x: self.best.max(self.sample_peak) as f64,
+            true_peak_4x: self.peak_4x as f64,
+            sample_peak: self.sample_peak as f64,
+            blocks_interpolated: self.interpolated,
+            blocks: self.blocks,
+        }
     }
 }
 
@@ -300,6 +454,44 @@ mod tests {
             let p = TruePeak16::new(48_000).measure(&x);
             assert_eq!(p.true_peak_16x as f32, full(&x), "{name}");
             assert!(p.true_peak_16x >= p.sample_peak && p.true_peak_16x >= p.true_peak_4x * 0.999, "{name}: {p:?}");
+        }
+    }
+
+    /// Fed in pieces of any size, the streaming meter reads what the
+    /// whole-channel meter reads, to the bit (and the same blocks at 4×).
+    #[test]
+    fn streaming_reads_what_the_whole_channel_reads() {
+        let mut seed = 11u64;
+        let n = 30_011;
+        let noise: Vec<f32> = (0..n).map(|_| 0.6 * lcg(&mut seed)).collect();
+        // Quiet first, loud later: early blocks pass the margin against a low best.
+        let swell: Vec<f32> = (0..n).map(|i| lcg(&mut seed) * (i as f32 / n as f32).powi(3)).collect();
+        let near_nyquist: Vec<f32> = (0..n)
+            .map(|i| {
+                let t = i as f64 / 44_100.0;
+                (0.45 * libm::sin(2.0 * std::f64::consts::PI * 21_900.0 * t)) as f32
+            })
+            .collect();
+        let mut bad = noise.clone();
+        bad[5] = f32::NAN;
+        bad[n - 3] = f32::INFINITY;
+        for (name, x) in [("noise", noise), ("swell", swell), ("near nyquist", near_nyquist), ("bad values", bad)] {
+            for rate in [44_100, 96_000] {
+                let whole = TruePeak16::new(rate).measure(&x);
+                for len in [1, 63, 64, 65, 1000, 20_000, n] {
+                    for cut in [n, n - 1, 64 * 100, 65, 0] {
+                        let x = &x[..cut];
+                        let whole = if cut == n { whole } else { TruePeak16::new(rate).measure(x) };
+                        let mut s = TruePeak16Stream::new(rate);
+                        x.chunks(len).for_each(|p| s.add(p));
+                        let r = s.finish();
+                        assert_eq!(r.true_peak_16x, whole.true_peak_16x, "{name} {rate} Hz, pieces of {len}, {cut} samples");
+                        assert_eq!(r.true_peak_4x, whole.true_peak_4x, "{name}");
+                        assert_eq!(r.sample_peak, whole.sample_peak, "{name}");
+                        assert_eq!(r.blocks, whole.blocks, "{name}");
+                    }
+                }
+            }
         }
     }
 
