@@ -3,10 +3,13 @@
 //! [`crate::delivery::chain_settings`]), through [`crate::delivery`]: the
 //! rate conversion, the dither at the file's word length, the true-peak
 //! check of the finished samples, the tags and the WAV encoder. The CLI and
-//! the browser's worker make the same bytes from the same master.
+//! the browser's worker make the same bytes from the same master. The
+//! delivery measures the samples it writes ([`Delivery::measure_loudness`]),
+//! so a file's report needs no second decoding ([`super::FileReport::from_figures`]).
 
 use super::plan::Deliverable;
 use crate::delivery::{self, Delivery, DeliverySpec, Format, Rate, Tags};
+use crate::loudness::file_meter::FileFigures;
 use crate::render::{in_step, PIECE};
 use crate::settings::Settings;
 
@@ -17,6 +20,8 @@ pub struct Encoded {
     pub bytes: Vec<u8>,
     /// Gain applied to hold the ceiling, dB.
     pub ceiling_gain_db: f64,
+    /// What the file's samples measure.
+    pub figures: FileFigures,
 }
 
 /// The delivery format of a planned file.
@@ -49,7 +54,7 @@ pub fn start(
     let format = format_of(plan)?;
     let rate = if plan.sample_rate == sample_rate { Rate::Source } else { Rate::Hz(plan.sample_rate) };
     let spec = DeliverySpec { format, rate, tags: tags.cloned().unwrap_or_default() };
-    Delivery::new(
+    let mut d = Delivery::new(
         spec,
         channels,
         frames,
@@ -58,7 +63,9 @@ pub fn start(
         delivery::dither_for(format, &settings.output),
         keep_limit_bytes,
     )
-    .map_err(|e| format!("{}: {e}", plan.name))
+    .map_err(|e| format!("{}: {e}", plan.name))?;
+    d.measure_loudness().map_err(|e| format!("{}: {e}", plan.name))?;
+    Ok(d)
 }
 
 /// Encodes the whole master as the file `plan` describes (see [`start`]).
@@ -95,5 +102,6 @@ pub fn encode(
     if let Some(patch) = done.header_patch {
         bytes[..patch.len()].copy_from_slice(&patch);
     }
-    Ok(Encoded { bytes, ceiling_gain_db: done.measured.gain_db })
+    let figures = done.figures.ok_or_else(|| format!("{}: the file was not measured", plan.name))?;
+    Ok(Encoded { bytes, ceiling_gain_db: done.measured.gain_db, figures })
 }

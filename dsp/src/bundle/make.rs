@@ -3,9 +3,10 @@
 //! For each master the plan needs (the chosen platform's, and the loud and
 //! quiet variants' when asked for), a [`MasterJob`] with the artist's
 //! settings and that target; each file is encoded from its master
-//! ([`super::encode`]), measured from its bytes ([`FileReport::measure`]) and
-//! added to a [`BundleBuilder`]. Natively the streaming master is measured
-//! while the CD master is made and measured, and every job runs on two cores
+//! ([`super::encode`]), which measures the samples it writes
+//! ([`FileReport::from_figures`]), and added to a [`BundleBuilder`].
+//! Natively the streaming file is made and measured while the CD file is,
+//! and every job runs on two cores
 //! ([`MasterJob::run`]); in wasm everything runs in turn (the browser's worker
 //! drives the same steps itself, a piece at a time).
 
@@ -80,7 +81,8 @@ fn file(
     // The dither of each file follows the artist's output settings (the
     // master's own have the chain's dither off).
     let e = encode::encode(plan, master, sample_rate, &meta.settings, tags)?;
-    let measured = FileReport::measure(&e.bytes).map_err(|err| format!("{}: {err}", plan.name))?;
+    let format = super::measure::wav_format(&e.bytes).map_err(|err| format!("{}: {err}", plan.name))?;
+    let measured = FileReport::from_figures(format, &e.bytes, e.figures);
     Ok((e.bytes, measured, Origin { settings: Some(*settings), ceiling_gain_db: e.ceiling_gain_db }))
 }
 

@@ -1,22 +1,20 @@
-//! Measuring a delivered file from its bytes: what the report says about a
-//! file is read from the file itself, decoded again.
-//!
-//! The bytes are decoded by `hound`'s reader (not by Lacquer's own WAV
-//! reader, which mirrors its writer), integers scaled by 2^(bits − 1) as
-//! libsndfile, pyloudnorm and ffmpeg read them. Then:
-//! - loudness by the crate's BS.1770 meter ([`crate::loudness::meter`]):
-//!   integrated, loudness range, sample peak, highest momentary and
-//!   short-term, and the momentary and short-term curves every 100 ms;
+//! What a delivered file measures ([`FileReport`]): its header's format,
+//! size and SHA-256, and the figures of its samples as a decoder reads them
+//! (integers scaled by 2^(bits − 1), as libsndfile, pyloudnorm and ffmpeg
+//! read them), from [`crate::loudness::file_meter`]:
+//! - loudness (BS.1770): integrated, loudness range, sample peak, highest
+//!   momentary and short-term, and the momentary and short-term curves
+//!   every 100 ms;
 //! - true peak by the 16× meter ([`crate::loudness::true_peak16`]), and by
-//!   the meter's own 4× detector for comparison;
-//! - SHA-256 of the bytes.
+//!   its 4× pre-reading for comparison.
 //!
-//! Natively the loudness, the true peak of each channel and the checksum run
-//! on threads of their own; in wasm one after the other. The figures are the
-//! same.
+//! The delivery meters the samples as it writes them
+//! ([`FileReport::from_figures`]); [`FileReport::measure`] decodes a file's
+//! bytes with `hound`'s reader (not Lacquer's own WAV reader, which mirrors
+//! its writer) and measures them: the tests check that both agree.
 
-use crate::loudness::meter::{lin_to_db, LoudnessReport, Meter};
-use crate::loudness::true_peak16::{self, Peak16};
+use crate::loudness::file_meter::{FileFigures, FileMeter};
+use crate::loudness::meter::{lin_to_db, LoudnessReport};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::Cursor;
@@ -182,74 +180,33 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     s
 }
 
-/// The loudness part of a measurement.
-struct Loudness {
-    report: LoudnessReport,
-    momentary_curve: Vec<Option<f64>>,
-}
-
-/// Meters BS.1770 loudness (the meter's true peak is left to the 16× meter).
-fn loudness(planar: &[Vec<f32>], sample_rate: u32) -> Result<Loudness, String> {
-    let mut m = Meter::new(planar.len(), sample_rate).map_err(|e| e.to_string())?;
-    drop(m.split_true_peak());
-    let n = planar.first().map_or(0, Vec::len);
-    m.add_channels(planar, 0, n);
-    // Momentary loudness: the mean energy of the last four 100 ms ticks
-    // (silence before the start), as the meter reads it.
-    let energy: Vec<f64> = m
-        .tick_curve()
-        .iter()
-        .map(|l| l.map_or(0.0, |l| libm::pow(10.0, (l + 0.691) / 10.0)))
-        .collect();
-    let momentary_curve = (0..energy.len())
-        .map(|t| {
-            let e: f64 = energy[t.saturating_sub(3)..=t].iter().sum::<f64>() / 4.0;
-            (e > 0.0).then(|| -0.691 + 10.0 * libm::log10(e))
-        })
-        .collect();
-    Ok(Loudness { report: m.report(), momentary_curve })
-}
-
 impl FileReport {
     /// Decodes a WAV file from its bytes and measures it.
     pub fn measure(bytes: &[u8]) -> Result<FileReport, String> {
         let format = wav_format(bytes)?;
         let (planar, sample_rate) = decode(bytes)?;
         let refs: Vec<&[f32]> = planar.iter().map(Vec::as_slice).collect();
+        let mut meter = FileMeter::new(planar.len(), sample_rate).map_err(|e| e.to_string())?;
         #[cfg(not(target_arch = "wasm32"))]
-        let (loud, peak, sha256) = std::thread::scope(|sc| {
-            let loud = sc.spawn(|| loudness(&planar, sample_rate));
-            let sha = sc.spawn(|| sha256_hex(bytes));
-            let peak = true_peak16::measure_channels(&refs, sample_rate);
-            (loud.join().expect("loudness thread"), peak, sha.join().expect("checksum thread"))
-        });
+        meter.add_parallel(&refs);
         #[cfg(target_arch = "wasm32")]
-        let (loud, peak, sha256) = (
-            loudness(&planar, sample_rate),
-            true_peak16::measure_channels(&refs, sample_rate),
-            sha256_hex(bytes),
-        );
-        let loud = loud?;
-        Ok(Self::from_parts(format, &planar, bytes.len(), sha256, loud, peak))
+        meter.add(&refs);
+        Ok(Self::from_figures(format, bytes, meter.finish()))
     }
 
-    fn from_parts(
-        format: WavFormat,
-        planar: &[Vec<f32>],
-        bytes: usize,
-        sha256: String,
-        loud: Loudness,
-        peak: Peak16,
-    ) -> FileReport {
-        let r = loud.report;
-        let frames = planar.first().map_or(0, Vec::len) as u64;
+    /// The report of a file whose samples were measured as it was written
+    /// (the figures of the samples a decoder reads from `bytes`): its
+    /// header's format, its size and SHA-256, and the figures.
+    pub fn from_figures(format: WavFormat, bytes: &[u8], figures: FileFigures) -> FileReport {
+        let r = figures.loudness.report;
+        let peak = figures.peak;
         let tp = lin_to_db(peak.true_peak_16x);
         FileReport {
             format,
-            frames,
+            frames: figures.frames,
             duration_s: r.duration_s,
-            bytes: bytes as u64,
-            sha256,
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
             integrated_lufs: r.integrated_lufs,
             lra_lu: r.lra_lu,
             sample_peak_dbfs: r.sample_peak_dbfs,
@@ -262,7 +219,7 @@ impl FileReport {
             max_short_term_lufs: r.max_short_term_lufs,
             max_momentary_lufs: r.max_momentary_lufs,
             short_term_curve: r.short_term_curve,
-            momentary_curve: loud.momentary_curve,
+            momentary_curve: figures.loudness.momentary_curve,
         }
     }
 

@@ -7,9 +7,14 @@
 //! ([`zip_writer`]), and nothing in the report that depends on when or where
 //! it was made.
 //!
-//! Every figure in the report is measured on the file itself after it was
-//! encoded: the bytes are decoded again by another decoder and metered
-//! ([`FileReport::measure`]: BS.1770 loudness, 16× true peak, SHA-256).
+//! Every figure in the report is measured on the file's own samples, as a
+//! decoder reads them: the delivery meters the samples it encodes (BS.1770
+//! loudness, 16× true peak) and the report adds the bytes' SHA-256
+//! ([`FileReport::from_figures`]). Independent decoders check that the
+//! bytes hold those samples: the browser's `decodeAudioData` before a
+//! bundle is offered, and ffmpeg, sox and `flac` in the tests.
+//! [`FileReport::measure`] measures a file from its bytes alone (decoded
+//! by `hound`).
 //!
 //! ## Building a bundle, a file at a time
 //! The CLI and the browser's worker build it the same way:
@@ -18,8 +23,8 @@
 //!    ceiling and without the chain's dither: [`make::master_settings`],
 //!    to the file's target: [`Deliverable::target`]), encode the file
 //!    ([`encode::start`] for a master that comes a piece at a time, or
-//!    [`encode::encode`] for a whole one) and measure its bytes with
-//!    [`FileReport::measure`];
+//!    [`encode::encode`] for a whole one), which measures what it writes
+//!    ([`FileReport::from_figures`]);
 //! 3. hand it to [`BundleBuilder::add_file`], which checks it against its
 //!    plan and keeps its bytes (the caller holds nothing more);
 //! 4. [`BundleBuilder::finish`] writes the reports and the ZIP.
@@ -29,7 +34,7 @@
 //! - [`plan`]: which files, with which targets ([`plan::Role`]).
 //! - [`encode`]: a file's bytes from its master.
 //! - [`names`]: file names safe for distributors.
-//! - [`measure`]: [`FileReport`], measured from a file's bytes.
+//! - [`measure`]: [`FileReport`], what a file measures.
 //! - [`report_json`], [`report_html`], [`svg`]: the reports.
 //! - [`zip_writer`]: the deterministic archive.
 
@@ -128,8 +133,8 @@ impl BundleBuilder {
         Ok(Self { meta, files: Vec::new(), warnings: Vec::new() })
     }
 
-    /// Adds a file: `bytes` as encoded, `measured` from those bytes
-    /// ([`FileReport::measure`]), `origin` how it was made. The file is
+    /// Adds a file: `bytes` as encoded, `measured` what they hold
+    /// ([`FileReport::from_figures`]), `origin` how it was made. The file is
     /// checked against its plan; a failed check becomes a warning in the
     /// report (and [`BundleReport::all_checks_ok`] false). Returns the
     /// file's checks.

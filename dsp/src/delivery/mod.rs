@@ -32,12 +32,12 @@
 //!
 //! ## True-peak ceiling
 //! The ceiling must hold on the file's own samples: after conversion and
-//! dither. The quantised samples are measured ([`crate::loudness::meter::TruePeak`],
-//! BS.1770 Annex 2, 4× oversampling below 96 kHz); when their true peak is
-//! over the ceiling, the file's gain is lowered by the overshoot plus
-//! [`CEILING_MARGIN_DB`] and the file is measured again (up to
-//! [`MAX_CHECKS`] measurements). Only the finished, verified samples are
-//! encoded, so the bytes handed out are never taken back:
+//! dither. The quantised samples, as a decoder reads them, are measured by
+//! the 16× meter ([`crate::loudness::true_peak16`], a piece at a time);
+//! when their true peak is over the ceiling, the file's gain is lowered by
+//! the overshoot plus [`CEILING_MARGIN_DB`] and the file is measured again
+//! (up to [`MAX_CHECKS`] measurements). Only the finished, verified samples
+//! are encoded, so the bytes handed out are never taken back:
 //! - the converted signal is kept (as f32 at the delivery rate) when it
 //!   takes at most `keep_limit_bytes`: the master is pushed once, and
 //!   [`Delivery::step`] then measures and encodes from the kept signal;
@@ -50,6 +50,14 @@
 //!
 //! Without a ceiling (`None`) the file is encoded as the master comes,
 //! measured on the way.
+//!
+//! ## The file's figures
+//! The encoding pass writes exactly the samples of the last measuring pass
+//! (same gain, and the dither restarts from its seed), so that pass's 16×
+//! reading is the file's. Asked with [`Delivery::measure_loudness`], the
+//! encoding pass also meters the samples it writes (BS.1770:
+//! [`crate::loudness::file_meter`]), and [`Delivered::figures`] holds what
+//! the file measures, without decoding it again.
 //!
 //! ## Streaming
 //! [`Delivery::push`] takes the master in pieces; [`Delivery::take_bytes`]
@@ -72,7 +80,8 @@ pub mod tags;
 mod wav_out;
 
 use crate::error::DspError;
-use crate::loudness::meter::TruePeak;
+use crate::loudness::file_meter::{FileFigures, FileLoudness, FilePeaks};
+use crate::loudness::true_peak16::Peak16;
 use crate::loudness::target::Target;
 use crate::settings::{OutputSettings, Settings};
 pub use dither::DitherSpec;
@@ -270,6 +279,9 @@ pub struct Delivered {
     pub header_patch: Option<Vec<u8>>,
     /// Measurements of the file.
     pub measured: Measured,
+    /// What the file's samples measure, when asked for
+    /// ([`Delivery::measure_loudness`]).
+    pub figures: Option<FileFigures>,
 }
 
 /// The file being written.
@@ -345,8 +357,13 @@ pub struct Delivery {
     gain: f64,
     /// Dither and quantisation (None for float).
     quant: Option<Quantizer>,
-    /// True-peak detectors, one per channel.
-    meters: Vec<TruePeak>,
+    /// The 16× true peak of the pass (none in an encoding pass that follows
+    /// a measuring one: its samples are the ones measured).
+    peaks: Option<FilePeaks>,
+    /// Whether the encoding pass meters its samples' loudness.
+    measures_loudness: bool,
+    /// The encoding pass's loudness meter.
+    loudness: Option<FileLoudness>,
     /// Measurements made.
     checks: usize,
     /// The file (while encoding).
@@ -354,10 +371,10 @@ pub struct Delivery {
     /// Interleaved scratch.
     ints: Vec<i32>,
     floats: Vec<f32>,
-    /// Sanitised, normalised copy of a channel for the meter.
-    scratch: Vec<f32>,
-    /// The true peak of the last finished pass, linear.
-    measured_peak: f64,
+    /// The finished samples of a piece, planar, as a decoder reads them.
+    planar: Vec<Vec<f32>>,
+    /// The 16× reading of the last finished measurement.
+    peak: Peak16,
 }
 
 impl Delivery {
@@ -411,16 +428,28 @@ impl Delivery {
             gain_db: 0.0,
             gain: 1.0,
             quant,
-            meters: Vec::new(),
+            peaks: None,
+            measures_loudness: false,
+            loudness: None,
             checks: 0,
             encoder: None,
             ints: Vec::new(),
             floats: Vec::new(),
-            scratch: Vec::new(),
-            measured_peak: 0.0,
+            planar: vec![Vec::new(); channels],
+            peak: Peak16::default(),
         };
         d.start_pass(mode)?;
         Ok(d)
+    }
+
+    /// Has the encoding pass meter the loudness of the samples it writes,
+    /// for [`Delivered::figures`]. Call before the first push.
+    pub fn measure_loudness(&mut self) -> Result<(), DspError> {
+        self.measures_loudness = true;
+        if self.encoder.is_some() {
+            self.loudness = Some(FileLoudness::new(self.channels, self.out_rate)?);
+        }
+        Ok(())
     }
 
     /// The file's rate, Hz.
@@ -444,13 +473,7 @@ impl Delivery {
         self.pushed = 0;
         self.converter = (self.out_rate != self.source_rate && self.in_frames > 0)
             .then(|| Converter::new(self.channels, self.in_frames, self.source_rate, self.out_rate));
-        if let Some(q) = self.quant.as_mut() {
-            q.reset();
-        }
-        self.meters = (0..self.channels).map(|_| TruePeak::new(self.out_rate)).collect();
-        if mode == Mode::Encode {
-            self.encoder = Some(self.new_encoder()?);
-        }
+        self.start_measuring(mode == Mode::Encode)?;
         if self.in_frames == 0 && self.kept.is_none() {
             self.input_done()?;
         }
@@ -530,26 +553,33 @@ impl Delivery {
     fn finish_samples(&mut self, p: &[&[f32]]) {
         let n = p.first().map_or(0, |c| c.len());
         let ch = self.channels;
+        // The samples as a decoder reads them: integers over 2^(bits − 1),
+        // or the floats (NaN and Inf metered as 0).
         match self.quant.as_mut() {
             Some(q) => {
                 self.ints.resize(n * ch, 0);
                 q.run(p, self.gain, &mut self.ints);
                 let inv = 1.0 / q.scale();
-                for (c, m) in self.meters.iter_mut().enumerate() {
-                    self.scratch.clear();
-                    self.scratch.extend(self.ints[c..].iter().step_by(ch).map(|&v| (v as f64 * inv) as f32));
-                    m.add(&self.scratch);
+                for (c, out) in self.planar.iter_mut().enumerate() {
+                    out.clear();
+                    out.extend(self.ints[c..].iter().step_by(ch).map(|&v| (v as f64 * inv) as f32));
                 }
             }
             None => {
                 self.floats.resize(n * ch, 0.0);
                 dither::to_float(p, self.gain, &mut self.floats);
-                for (c, m) in self.meters.iter_mut().enumerate() {
-                    self.scratch.clear();
-                    self.scratch.extend(self.floats[c..].iter().step_by(ch).map(|&v| if v.is_finite() { v } else { 0.0 }));
-                    m.add(&self.scratch);
+                for (c, out) in self.planar.iter_mut().enumerate() {
+                    out.clear();
+                    out.extend(self.floats[c..].iter().step_by(ch).map(|&v| if v.is_finite() { v } else { 0.0 }));
                 }
             }
+        }
+        let refs: Vec<&[f32]> = self.planar.iter().map(Vec::as_slice).collect();
+        if let Some(m) = self.peaks.as_mut() {
+            m.add(&refs);
+        }
+        if let Some(m) = self.loudness.as_mut() {
+            m.add(&refs);
         }
     }
 
@@ -568,18 +598,12 @@ impl Delivery {
         }
     }
 
-    /// The true peak measured in this pass, linear.
-    fn pass_peak(&self) -> f64 {
-        self.meters.iter().map(TruePeak::peak).fold(0.0, f64::max)
-    }
-
     /// Checks a finished measuring pass: true when the ceiling holds (or
     /// no more checks are allowed); otherwise lowers the gain.
     fn check(&mut self) -> bool {
+        self.end_peaks();
         self.checks += 1;
-        let peak = self.pass_peak();
-        self.measured_peak = peak;
-        let (Some(ceiling), Some(tp)) = (self.ceiling_dbtp, crate::loudness::meter::lin_to_db(peak)) else {
+        let (Some(ceiling), Some(tp)) = (self.ceiling_dbtp, crate::loudness::meter::lin_to_db(self.peak.true_peak_16x)) else {
             return true;
         };
         if tp <= ceiling || self.checks >= MAX_CHECKS {
@@ -597,7 +621,7 @@ impl Delivery {
         match mode {
             Mode::Keep => {
                 self.phase = Phase::Measure(0);
-                self.start_kept_pass(false)?;
+                self.start_measuring(false)?;
             }
             Mode::Measure => {
                 let next = if self.check() { Mode::Encode } else { Mode::Measure };
@@ -606,23 +630,37 @@ impl Delivery {
                 self.start_pass(next)?;
             }
             Mode::Encode => {
-                self.measured_peak = self.pass_peak();
+                self.end_peaks();
                 self.phase = Phase::Done;
             }
         }
         Ok(())
     }
 
-    /// Starts measuring (or encoding) the kept signal.
-    fn start_kept_pass(&mut self, encode: bool) -> Result<(), DspError> {
+    /// Starts a measuring pass, or the encoding pass, over the kept signal
+    /// or the master: the dither from its seed, the 16× meter (unless the
+    /// encoding follows a measurement of the same samples), the encoder and
+    /// its loudness meter.
+    fn start_measuring(&mut self, encode: bool) -> Result<(), DspError> {
         if let Some(q) = self.quant.as_mut() {
             q.reset();
         }
-        self.meters = (0..self.channels).map(|_| TruePeak::new(self.out_rate)).collect();
+        let measured_before = encode && self.checks > 0;
+        self.peaks = (!measured_before).then(|| FilePeaks::new(self.channels, self.out_rate));
         if encode {
             self.encoder = Some(self.new_encoder()?);
+            if self.measures_loudness {
+                self.loudness = Some(FileLoudness::new(self.channels, self.out_rate)?);
+            }
         }
         Ok(())
+    }
+
+    /// Ends the pass's 16× meter, if it ran: the reading becomes the file's.
+    fn end_peaks(&mut self) {
+        if let Some(p) = self.peaks.take() {
+            self.peak = p.finish();
+        }
     }
 
     /// Does up to about `budget_frames` frames of the work on the kept
@@ -653,15 +691,15 @@ impl Delivery {
                     if pos < self.out_frames {
                         self.phase = if encode { Phase::Encode(pos) } else { Phase::Measure(pos) };
                     } else if encode {
-                        self.measured_peak = self.pass_peak();
+                        self.end_peaks();
                         self.kept = None;
                         self.phase = Phase::Done;
                     } else if self.check() {
                         self.phase = Phase::Encode(0);
-                        self.start_kept_pass(true)?;
+                        self.start_measuring(true)?;
                     } else {
                         self.phase = Phase::Measure(0);
-                        self.start_kept_pass(false)?;
+                        self.start_measuring(false)?;
                     }
                 }
             }
@@ -697,12 +735,21 @@ impl Delivery {
             format: self.spec.format.name().into(),
             sample_rate: self.out_rate,
             frames: self.out_frames,
-            true_peak_dbtp: crate::loudness::meter::lin_to_db(self.measured_peak),
+            true_peak_dbtp: crate::loudness::meter::lin_to_db(self.peak.true_peak_16x),
             ceiling_dbtp: self.ceiling_dbtp,
             gain_db: self.gain_db,
             checks: self.checks,
             kept: self.keeps,
         };
+        // (A file of no frames finishes before it could be asked.)
+        let loudness = self.loudness.take().or_else(|| {
+            self.measures_loudness.then(|| FileLoudness::new(self.channels, self.out_rate).ok()).flatten()
+        });
+        let figures = loudness.map(|l| FileFigures {
+            loudness: l.figures(),
+            peak: self.peak,
+            frames: self.out_frames as u64,
+        });
         let tagged = !self.spec.tags.is_empty();
         let (tail, header_patch) = match self.encoder.take().expect("encoded") {
             Encoder::Wav(w) => (w.finish(), None),
@@ -711,6 +758,6 @@ impl Delivery {
                 (tail, Some(patch))
             }
         };
-        Ok(Delivered { tail, header_patch, measured })
+        Ok(Delivered { tail, header_patch, measured, figures })
     }
 }

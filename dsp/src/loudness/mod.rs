@@ -10,10 +10,12 @@
 //! - [`monitor`]: what the studio's monitor plays (master or mix, matched,
 //!   as on a platform).
 //! - [`true_peak16`]: a 16× true-peak meter for checking delivered files.
+//! - [`file_meter`]: what a delivered file measures, a piece at a time.
 //!
 //! References: ITU-R BS.1770-5; EBU R 128; EBU Tech 3341 (metering) and
 //! Tech 3342 (loudness range).
 
+pub mod file_meter;
 pub mod meter;
 pub mod monitor;
 pub mod platforms;

@@ -6,18 +6,19 @@
 //! input, settings, platform, tags and variants ([`crate::bundle::make`]):
 //! the same masters ([`make::master_settings`], to each file's target), the
 //! same deliveries ([`encode::start`]), the same measurements of the files'
-//! bytes ([`FileReport::measure`]), added in the same order, so the report's
+//! samples ([`FileReport::from_figures`]), added in the same order, so the report's
 //! warnings come in the same order too.
 //!
 //! The work, in [`BundleJob::step`]s:
 //! 1. each master (the streaming one, which feeds the streaming and CD
 //!    files, then the loud and quiet variants when asked for) is stepped
 //!    with its files' deliveries taking its final pieces as they come;
-//! 2. each delivery checks its ceiling and encodes (a long file's delivery
-//!    that does not keep its converted master has the master rendered again,
-//!    with the settings found, as [`super::export::Export`] does);
-//! 3. each file is measured from its bytes (one step per file) and added to
-//!    the [`BundleBuilder`];
+//! 2. each delivery checks its ceiling and encodes, measuring the samples it
+//!    writes (a long file's delivery that does not keep its converted master
+//!    has the master rendered again, with the settings found, as
+//!    [`super::export::Export`] does);
+//! 3. each file's report is made from those figures and its bytes' SHA-256
+//!    (one step per file) and it is added to the [`BundleBuilder`];
 //! 4. the ZIP is written ([`BundleJob::finish`]), with where each file lies
 //!    in it ([`zip_entries`]), so the host can read each file back out of
 //!    the ZIP to check it.
@@ -26,7 +27,9 @@ use super::export::KEEP_PASS_LIMIT_BYTES;
 use super::Session;
 use crate::bundle::make::master_settings;
 use crate::bundle::{encode, BundleBuilder, BundleMeta, BundleReport, Deliverable, FileReport, Origin, Role};
+use crate::bundle::measure::wav_format;
 use crate::delivery::Delivery;
+use crate::loudness::file_meter::FileFigures;
 use crate::job::{MasterJob, MasterReport, Progress};
 use crate::loudness::meter::LoudnessReport;
 use crate::settings::Settings;
@@ -45,6 +48,8 @@ struct Slot {
     bytes: Vec<u8>,
     /// Gain the delivery applied to hold the ceiling, dB, once finished.
     ceiling_gain_db: Option<f64>,
+    /// What the file's samples measure, once finished.
+    figures: Option<FileFigures>,
     /// True once added to the bundle.
     added: bool,
 }
@@ -244,6 +249,7 @@ impl BundleJob {
                     s.bytes[..patch.len()].copy_from_slice(&patch);
                 }
                 s.ceiling_gain_db = Some(done.measured.gain_db);
+                s.figures = done.figures;
             }
             self.last = Progress { fraction: frac(0.8), phase: "encoding", done: false };
             return Ok(());
@@ -253,7 +259,9 @@ impl BundleJob {
         if let Some(s) = g.slots.iter_mut().find(|s| !s.added) {
             let plan = &self.files[s.plan];
             let bytes = std::mem::take(&mut s.bytes);
-            let measured = FileReport::measure(&bytes).map_err(|e| format!("{}: {e}", plan.name))?;
+            let figures = s.figures.take().ok_or_else(|| format!("{}: the file was not measured", plan.name))?;
+            let format = wav_format(&bytes).map_err(|e| format!("{}: {e}", plan.name))?;
+            let measured = FileReport::from_figures(format, &bytes, figures);
             let origin = Origin { settings: Some(settings), ceiling_gain_db: s.ceiling_gain_db.unwrap_or(0.0) };
             self.builder.as_mut().expect("builder").add_file(plan, bytes, measured, origin)?;
             s.added = true;
@@ -281,7 +289,15 @@ impl BundleJob {
             .iter()
             .map(|&i| {
                 let d = encode::start(&self.files[i], ch, frames, self.sample_rate, &self.meta.settings, tags, self.keep_limit_bytes)?;
-                Ok(Slot { plan: i, delivery: Some(d), takes_input: true, bytes: Vec::new(), ceiling_gain_db: None, added: false })
+                Ok(Slot {
+                    plan: i,
+                    delivery: Some(d),
+                    takes_input: true,
+                    bytes: Vec::new(),
+                    ceiling_gain_db: None,
+                    figures: None,
+                    added: false,
+                })
             })
             .collect::<Result<Vec<_>, String>>()?;
         Ok(Group { job: Some(job), outcome: None, slots })
