@@ -150,3 +150,24 @@ fn the_artists_dither_setting_decides_the_24_bit_files_and_16_bit_ones_are_alway
         assert!(!f.settings.unwrap().output.dither, "{}", f.name);
     }
 }
+
+/// What the delivery measured while writing each file is what the file's
+/// bytes measure when `hound` decodes them again: every figure, to the bit.
+#[test]
+fn the_figures_measured_while_writing_are_those_of_the_decoded_bytes() {
+    let x = programme(48_000 * 6, 48_000.0, 5);
+    let stereo = Source { channels: Arc::new(x.to_vec()), sample_rate: 48_000, report: None };
+    for (source, loud) in [(stereo, true), (mono_source(), false)] {
+        let made = make(&source, &meta(true), loud, false).unwrap();
+        let mut z = zip::ZipArchive::new(Cursor::new(made.zip)).unwrap();
+        assert_eq!(made.report.files.len(), if loud { 3 } else { 2 });
+        for f in &made.report.files {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut z.by_name(&f.name).unwrap(), &mut bytes).unwrap();
+            let decoded = FileReport::measure(&bytes).unwrap();
+            assert_eq!(f.measured, decoded, "{}", f.name);
+            assert_eq!(f.measured.momentary_curve, decoded.momentary_curve, "{}", f.name);
+            assert_eq!(f.measured.short_term_curve, decoded.short_term_curve, "{}", f.name);
+        }
+    }
+}
