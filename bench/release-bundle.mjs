@@ -17,6 +17,7 @@ fs.writeFileSync(input, encodeWav(programme(44_100, 240), 44_100, 24));
 const server = await serveDir(DIST);
 const browser = await launch();
 const page = await browser.context.newPage();
+if (process.env.BENCH_CONSOLE) page.on('console', (m) => console.log('  [page]', m.text()));
 await page.goto(server.url);
 await page.getByTestId('file-input').waitFor({ state: 'attached', timeout: 30_000 });
 await loadFile(page, input);

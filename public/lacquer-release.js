@@ -6,10 +6,11 @@
 //   the loaded audio; the ZIP goes to a file in the origin-private file
 //   system (or Blob parts), with where each entry lies in it;
 // - verify: a delivered file as the page decoded it again with the browser's
-//   decodeAudioData arrives channel by channel, and is measured here a piece
-//   at a time (lqs_verify_*: loudness, 16× true peak, length);
-// - codec check: those channels encoded to Opus at 160 kbps through
-//   WebCodecs and decoded again, for the peak a listener on a lossy
+//   decodeAudioData arrives a piece of frames at a time, in order, and each
+//   piece is measured as it comes (lqs_verify_*: loudness, 16× true peak,
+//   length) and then let go;
+// - codec check: those pieces encoded to Opus at 160 kbps through WebCodecs
+//   as they come and decoded again, for the peak a listener on a lossy
 //   platform gets.
 //
 // Like the rest of the worker, long work runs in slices of about SLICE_MS.
@@ -20,7 +21,7 @@ const ZIP_PIECE = 8 << 20;             // bytes of the ZIP copied out at a time
 const OPUS_BITRATE = 160000;           // bits/s of the codec check
 const OPUS_CHUNK = 48000;              // frames per AudioData handed to the encoder
 
-let verifying = null;  // { id, channels, frames, rate, data: [], cancelled }
+let verifying = null;  // the check in progress (verifyBegin)
 
 function phaseText() {
   return utf8.decode(new Uint8Array(mem(), wasm.lqs_export_phase(host), wasm.lqs_export_phase_len(host)));
@@ -39,6 +40,7 @@ async function runBundle(id, metaJson, loud, quiet) {
     for (;;) {
       guard(t);
       if (check(wasm.lqs_bundle_step(host, BUNDLE_BUDGET))) break;
+      { const ph = phaseText(); if (ph !== self.lastPh) { console.log(`bundle: ${(performance.now() - started).toFixed(0)} ms ${ph}`); self.lastPh = ph; } }
       if (performance.now() - sliceStart > SLICE_MS) {
         post({ type: 'progress', id, stage: 'export', fraction: wasm.lqs_export_fraction(host), phase: phaseText() });
         await yieldNow();
@@ -69,118 +71,166 @@ async function runBundle(id, metaJson, loud, quiet) {
 
 // ---- verify ---------------------------------------------------------------------
 
-function verifyBegin(id, channels, frames, rate) {
+// A check in progress: the pieces wait in `queue` until the pump measures
+// them (and hands them to the codec check); nothing else of the file is held.
+function verifyBegin(id, channels, frames, rate, opus) {
   if (verifying) verifying.cancelled = true;
   check(wasm.lqs_verify_begin(host, channels, frames, rate));
-  verifying = { id, channels, frames, rate, data: [], cancelled: false };
+  verifying = {
+    id, channels, frames, rate, queue: [], pumping: null, cancelled: false, started: performance.now(),
+    codec: opus ? OpusCheck.start(rate, channels) : null,
+  };
 }
 
-function verifyChannel(id, c, offset, data) {
-  if (!verifying || verifying.id !== id) return;
-  const ptr = wasm.lqs_verify_ptr(host, c);
-  if (!ptr) throw new EngineError('no storage for that channel');
-  new Float32Array(mem(), ptr + 4 * offset, data.length).set(data);
-  if (!verifying.data[c]) verifying.data[c] = [];
-  verifying.data[c].push({ offset, data });
-}
-
-async function verifyEnd(id, opus) {
+// The next piece of frames: one Float32Array per channel, in order.
+function verifyPiece(id, offset, data) {
   const v = verifying;
   if (!v || v.id !== id) return;
-  const started = performance.now();
-  // The codec check runs on the browser's codec thread meanwhile.
-  const codec = opus ? opusRoundTrip(v).catch((e) => ({ error: String((e && e.message) || e) })) : null;
+  v.queue.push({ offset, data });
+  if (!v.pumping) v.pumping = pump(v).catch((e) => { v.error = v.error || e; }).finally(() => { v.pumping = null; });
+}
+
+// Measures the queued pieces in slices of about SLICE_MS.
+async function pump(v) {
   let sliceStart = performance.now();
-  while (!check(wasm.lqs_verify_step(host, VERIFY_BUDGET))) {
-    if (performance.now() - sliceStart > SLICE_MS) {
-      post({ type: 'progress', id, stage: 'verify', fraction: wasm.lqs_verify_fraction(host), phase: 'checking the file' });
-      await yieldNow();
-      if (v.cancelled) throw new Cancelled();
-      sliceStart = performance.now();
+  while (v.queue.length) {
+    const { data } = v.queue.shift();
+    const n = data[0].length;
+    for (let at = 0; at < n; at += VERIFY_BUDGET) {
+      if (v.cancelled) return;
+      const len = Math.min(VERIFY_BUDGET, n - at);
+      const ptr = wasm.lqs_verify_piece(host, len);
+      if (!ptr) throw new EngineError('no file is being measured');
+      const room = new Float32Array(mem(), ptr, len * v.channels);
+      for (let c = 0; c < v.channels; c++) room.set(data[c].subarray(at, at + len), c * len);
+      check(wasm.lqs_verify_add(host, len));
+      if (performance.now() - sliceStart > SLICE_MS) {
+        post({ type: 'progress', id: v.id, stage: 'verify', fraction: wasm.lqs_verify_fraction(host), phase: 'checking the file' });
+        await yieldNow();
+        sliceStart = performance.now();
+      }
     }
+    if (v.codec) await v.codec.push(data);
   }
-  check(wasm.lqs_verify_report(host));
-  const figures = JSON.parse(outText());
-  const measureMs = performance.now() - started;
-  const opusResult = codec ? await codec : null;
-  if (verifying === v) verifying = null;
-  if (v.cancelled) throw new Cancelled();
-  post({ type: 'verified', id, figures, opus: opusResult, ms: measureMs });
+}
+
+async function verifyEnd(id) {
+  const v = verifying;
+  if (!v || v.id !== id) return;
+  try {
+    while (v.pumping) await v.pumping;
+    if (v.error) throw v.error;
+    if (v.cancelled) throw new Cancelled();
+    check(wasm.lqs_verify_report(host));
+    const figures = JSON.parse(outText());
+    const measureMs = performance.now() - v.started;
+    const opusResult = v.codec ? await v.codec.finish() : null;
+    console.log(`verify: measured ${measureMs.toFixed(0)} ms, with opus ${(performance.now() - v.started).toFixed(0)} ms`);
+    if (v.cancelled) throw new Cancelled();
+    post({ type: 'verified', id, figures, opus: opusResult, ms: measureMs });
+  } finally {
+    if (verifying === v) verifying = null;
+    if (v.codec) v.codec.close();
+  }
 }
 
 function cancelVerify(id) {
   if (verifying && verifying.id === id) verifying.cancelled = true;
 }
 
-// One channel's samples in frames at..at+n, from the pieces the page sent.
-function framesOf(pieces, at, n) {
-  const out = new Float32Array(n);
-  for (const p of pieces) {
-    const s = Math.max(at, p.offset), e = Math.min(at + n, p.offset + p.data.length);
-    if (s < e) out.set(p.data.subarray(s - p.offset, e - p.offset), s - at);
-  }
-  return out;
-}
+// The codec check: the decoded file encoded to Opus at OPUS_BITRATE through
+// WebCodecs as its pieces come, decoded again on the way, for the decoded
+// sample peak (dBFS). The codec runs on the browser's own threads.
+class OpusCheck {
+  static start(rate, channels) { return new OpusCheck(rate, channels); }
 
-// Encodes the channels to Opus at OPUS_BITRATE through WebCodecs, decodes
-// them again and returns the decoded sample peak, dBFS.
-async function opusRoundTrip(v) {
-  if (typeof AudioEncoder === 'undefined' || typeof AudioDecoder === 'undefined') {
-    return { error: 'this browser has no WebCodecs audio' };
+  constructor(rate, channels) {
+    this.rate = rate;
+    this.channels = channels;
+    this.at = 0;
+    this.peak = 0;
+    this.decodedFrames = 0;
+    this.failure = null;
+    this.unsupported = null;
+    this.encoder = null;
+    this.decoder = null;
+    this.ready = this.open();
   }
-  const config = { codec: 'opus', sampleRate: v.rate, numberOfChannels: v.channels, bitrate: OPUS_BITRATE };
-  const support = await AudioEncoder.isConfigSupported(config);
-  if (!support.supported) return { error: `this browser cannot encode Opus at ${v.rate} Hz` };
-  let peak = 0;
-  let decodedFrames = 0;
-  let failure = null;
-  const decoder = new AudioDecoder({
-    output: (d) => {
-      const n = d.numberOfFrames;
-      const buf = new Float32Array(n);
-      for (let c = 0; c < d.numberOfChannels; c++) {
-        d.copyTo(buf, { planeIndex: c, format: 'f32-planar' });
-        for (let i = 0; i < n; i++) { const a = Math.abs(buf[i]); if (a > peak) peak = a; }
-      }
-      decodedFrames += n;
-      d.close();
-    },
-    error: (e) => { failure = failure || e; },
-  });
-  let decoderReady = false;
-  const encoder = new AudioEncoder({
-    output: (chunk, meta) => {
-      if (!decoderReady) {
-        const dc = meta && meta.decoderConfig;
-        decoder.configure(dc || { codec: 'opus', sampleRate: 48000, numberOfChannels: v.channels });
-        decoderReady = true;
-      }
-      decoder.decode(chunk);
-    },
-    error: (e) => { failure = failure || e; },
-  });
-  encoder.configure(config);
-  for (let at = 0; at < v.frames; at += OPUS_CHUNK) {
-    if (v.cancelled) break;
-    const n = Math.min(OPUS_CHUNK, v.frames - at);
-    const planar = new Float32Array(n * v.channels);
-    for (let c = 0; c < v.channels; c++) planar.set(framesOf(v.data[c], at, n), c * n);
-    const data = new AudioData({
-      format: 'f32-planar', sampleRate: v.rate, numberOfFrames: n, numberOfChannels: v.channels,
-      timestamp: Math.round((at * 1e6) / v.rate), data: planar,
+
+  async open() {
+    if (typeof AudioEncoder === 'undefined' || typeof AudioDecoder === 'undefined') {
+      this.unsupported = 'this browser has no WebCodecs audio';
+      return;
+    }
+    const config = { codec: 'opus', sampleRate: this.rate, numberOfChannels: this.channels, bitrate: OPUS_BITRATE };
+    const support = await AudioEncoder.isConfigSupported(config);
+    if (!support.supported) { this.unsupported = `this browser cannot encode Opus at ${this.rate} Hz`; return; }
+    this.decoder = new AudioDecoder({
+      output: (d) => {
+        const n = d.numberOfFrames;
+        const buf = new Float32Array(n);
+        for (let c = 0; c < d.numberOfChannels; c++) {
+          d.copyTo(buf, { planeIndex: c, format: 'f32-planar' });
+          let p = this.peak;
+          for (let i = 0; i < n; i++) { const a = Math.abs(buf[i]); if (a > p) p = a; }
+          this.peak = p;
+        }
+        this.decodedFrames += n;
+        d.close();
+      },
+      error: (e) => { this.failure = this.failure || e; },
     });
-    encoder.encode(data);
-    data.close();
-    // Keep the encoder's queue short, so the samples are not all copied at once.
-    while (encoder.encodeQueueSize > 8) await new Promise((r) => setTimeout(r, 1));
+    let decoderReady = false;
+    this.encoder = new AudioEncoder({
+      output: (chunk, meta) => {
+        if (!decoderReady) {
+          const dc = meta && meta.decoderConfig;
+          this.decoder.configure(dc || { codec: 'opus', sampleRate: 48000, numberOfChannels: this.channels });
+          decoderReady = true;
+        }
+        this.decoder.decode(chunk);
+      },
+      error: (e) => { this.failure = this.failure || e; },
+    });
+    this.encoder.configure(config);
   }
-  await encoder.flush();
-  encoder.close();
-  if (decoderReady) await decoder.flush();
-  decoder.close();
-  if (failure) throw failure;
-  const peakDbfs = peak > 0 ? 20 * Math.log10(peak) : null;
-  return { codec: 'opus', bitrateKbps: OPUS_BITRATE / 1000, peakDbfs, frames: decodedFrames };
+
+  // Encodes the next frames (one Float32Array per channel).
+  async push(data) {
+    await this.ready;
+    if (!this.encoder || this.failure) return;
+    const n = data[0].length;
+    for (let at = 0; at < n; at += OPUS_CHUNK) {
+      const len = Math.min(OPUS_CHUNK, n - at);
+      const planar = new Float32Array(len * this.channels);
+      for (let c = 0; c < this.channels; c++) planar.set(data[c].subarray(at, at + len), c * len);
+      const frame = new AudioData({
+        format: 'f32-planar', sampleRate: this.rate, numberOfFrames: len, numberOfChannels: this.channels,
+        timestamp: Math.round((this.at * 1e6) / this.rate), data: planar,
+      });
+      this.encoder.encode(frame);
+      frame.close();
+      this.at += len;
+      // Keep the encoder's queue short, so the samples are not all copied at once.
+      while (this.encoder.encodeQueueSize > 8) await new Promise((r) => setTimeout(r, 1));
+    }
+  }
+
+  async finish() {
+    await this.ready;
+    if (this.unsupported) return { error: this.unsupported };
+    await this.encoder.flush();
+    await this.decoder.flush();
+    if (this.failure) return { error: String((this.failure && this.failure.message) || this.failure) };
+    const peakDbfs = this.peak > 0 ? 20 * Math.log10(this.peak) : null;
+    return { codec: 'opus', bitrateKbps: OPUS_BITRATE / 1000, peakDbfs, frames: this.decodedFrames };
+  }
+
+  close() {
+    for (const c of [this.encoder, this.decoder]) {
+      if (c && c.state !== 'closed') { try { c.close(); } catch (_) { /* closed already */ } }
+    }
+  }
 }
 
 // ---- messages -------------------------------------------------------------------
@@ -189,9 +239,9 @@ async function opusRoundTrip(v) {
 function releaseCommand(m) {
   switch (m.type) {
     case 'bundle': run(m.id, () => runBundle(m.id, m.metaJson, m.loud, m.quiet)); return true;
-    case 'verify-begin': run(m.id, async () => verifyBegin(m.id, m.channels, m.frames, m.rate)); return true;
-    case 'verify-channel': run(m.id, async () => verifyChannel(m.id, m.c, m.offset, m.data)); return true;
-    case 'verify-end': run(m.id, () => verifyEnd(m.id, m.opus)); return true;
+    case 'verify-begin': run(m.id, async () => verifyBegin(m.id, m.channels, m.frames, m.rate, m.opus)); return true;
+    case 'verify-piece': run(m.id, async () => verifyPiece(m.id, m.offset, m.data)); return true;
+    case 'verify-end': run(m.id, () => verifyEnd(m.id)); return true;
     default: return false;
   }
 }

@@ -1,8 +1,8 @@
 //! Checking a delivered file before it is offered: the browser decodes the
 //! file's own bytes again (`decodeAudioData` in an `OfflineAudioContext` at
-//! the file's rate, so nothing is resampled), the channels move to the worker
-//! as transferred copies, a piece at a time (as [`super::decode`] does for a
-//! load), and the worker measures them ([`lacquer_dsp::session::verify`]):
+//! the file's rate, so nothing is resampled), the decoded frames move to the
+//! worker as transferred copies, a piece of every channel at a time, and the
+//! worker measures each piece as it comes ([`lacquer_dsp::session::verify`]):
 //! loudness, 16× true peak, length. For the streaming master the worker also
 //! runs the codec check (Opus at 160 kbps through WebCodecs, decoded again).
 //!
@@ -21,8 +21,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AudioBuffer, Blob, OfflineAudioContext};
 
-/// Samples moved to the worker per message.
-const PIECE: u32 = 1 << 20;
+/// Frames moved to the worker per message (every channel's).
+const PIECE: u32 = 1 << 18;
+/// Frames sent between yields to the browser.
+const FRAMES_PER_YIELD: u32 = 1 << 20;
 
 thread_local! {
     /// The `resolve` of each check waiting for the worker, by command id.
@@ -74,7 +76,9 @@ fn answer(id: u32) -> JsFuture {
 /// returns the figures. Fails when the browser cannot decode it, or decodes
 /// it at another rate.
 pub(crate) async fn check_file(file: &Blob, rate: u32, opus: bool, worker: &WorkerLink, id: u32) -> Result<Checked, String> {
+    let t0 = js_sys::Date::now();
     let data: ArrayBuffer = JsFuture::from(file.array_buffer()).await.map_err(js_err)?.unchecked_into();
+    web_sys::console::log_1(&format!("check: read {} ms", js_sys::Date::now() - t0).into());
     let ctx = OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(1, 1, rate as f32)
         .map_err(|e| format!("the browser cannot decode audio at {rate} Hz: {}", js_err(e)))?;
     let decoded = JsFuture::from(ctx.decode_audio_data(&data).map_err(js_err)?)
@@ -82,6 +86,7 @@ pub(crate) async fn check_file(file: &Blob, rate: u32, opus: bool, worker: &Work
         .map_err(|e| format!("the browser could not decode the file again: {}", js_err(e)))?;
     drop(data);
     let buffer: AudioBuffer = decoded.unchecked_into();
+    web_sys::console::log_1(&format!("check: decoded {} ms", js_sys::Date::now() - t0).into());
     let (channels, frames) = (buffer.number_of_channels(), buffer.length());
     if buffer.sample_rate() as u32 != rate {
         return Err(format!("the browser decoded it at {} Hz, not {rate} Hz", buffer.sample_rate()));
@@ -90,24 +95,37 @@ pub(crate) async fn check_file(file: &Blob, rate: u32, opus: bool, worker: &Work
     worker.send(
         "verify-begin",
         id,
-        &[("channels", channels.into()), ("frames", frames.into()), ("rate", rate.into())],
+        &[("channels", channels.into()), ("frames", frames.into()), ("rate", rate.into()), ("opus", opus.into())],
         &[],
     );
     let get: Function = Reflect::get(&buffer, &"getChannelData".into()).map_err(js_err)?.unchecked_into();
-    for c in 0..channels {
-        let all: Float32Array = get.call1(&buffer, &c.into()).map_err(js_err)?.unchecked_into();
-        let mut at = 0;
-        while at < frames {
-            let end = (at + PIECE).min(frames);
-            let piece = all.slice(at, end);
-            let buf = piece.buffer();
-            worker.send("verify-channel", id, &[("c", c.into()), ("offset", at.into()), ("data", piece.into())], &[buf.into()]);
-            at = end;
+    let all: Vec<Float32Array> = (0..channels)
+        .map(|c| get.call1(&buffer, &c.into()).map(|a| a.unchecked_into()))
+        .collect::<Result<_, _>>()
+        .map_err(js_err)?;
+    let mut at = 0;
+    let mut since_yield = 0;
+    while at < frames {
+        let end = (at + PIECE).min(frames);
+        let data = js_sys::Array::new();
+        let transfer = js_sys::Array::new();
+        for a in &all {
+            let piece = a.slice(at, end);
+            transfer.push(&piece.buffer());
+            data.push(&piece);
+        }
+        worker.send("verify-piece", id, &[("offset", at.into()), ("data", data.into())], &transfer.to_vec());
+        since_yield += end - at;
+        at = end;
+        if since_yield >= FRAMES_PER_YIELD {
+            since_yield = 0;
             super::yield_to_browser().await;
         }
     }
+    drop(all);
     drop(buffer);
-    worker.send("verify-end", id, &[("opus", opus.into())], &[]);
+    worker.send("verify-end", id, &[], &[]);
+    web_sys::console::log_1(&format!("check: sent {} ms", js_sys::Date::now() - t0).into());
     let msg = done.await.map_err(js_err)?;
     if msg.is_null() || msg.is_undefined() {
         return Err("the check was stopped".into());

@@ -177,6 +177,21 @@ impl BundleBuilder {
         }
     }
 
+    /// Files added so far.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// True before the first file is added.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The `i`-th file added: its report entry and its bytes.
+    pub fn file(&self, i: usize) -> Option<(&FileEntry, &[u8])> {
+        self.files.get(i).map(|(e, b)| (e, b.as_slice()))
+    }
+
     /// The report as it stands.
     pub fn report(&self) -> BundleReport {
         let p = platforms::find(&self.meta.platform).expect("checked in new");

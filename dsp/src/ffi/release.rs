@@ -5,18 +5,21 @@
 //!   bundle's JSON in the input buffer ([`crate::bundle::BundleMeta`]:
 //!   `{settings, platform, tags, tags_in_files, source_name}`), then
 //!   `lqs_bundle_step(host, budget)` until it returns 1 (progress in
-//!   `lqs_export_fraction` and `lqs_export_phase`), then
+//!   `lqs_export_fraction` and `lqs_export_phase`; after each step,
+//!   `lqs_bundle_next_file` hands out each file as soon as it is finished,
+//!   to be checked while the next is made), then
 //!   `lqs_bundle_finish(host)`: the output buffer holds
 //!   `{report, entries: [{name, offset, len}], zip_len}` and the ZIP waits
 //!   at `lqs_zip_ptr(host)` (`lqs_zip_len` bytes) until `lqs_zip_drop`.
 //!   `lqs_bundle_cancel` drops the bundle in progress. One job runs at a
 //!   time: starting a bundle drops an export or preview, and the reverse.
 //! - Verify a decoded file: `lqs_verify_begin(host, channels, frames,
-//!   rate)`, write each channel at `lqs_verify_ptr(host, c)`, then
-//!   `lqs_verify_step(host, budget)` until it returns 1
-//!   (`lqs_verify_fraction` on the way); `lqs_verify_report` puts the
-//!   figures' JSON ([`crate::session::verify::Verified`]) in the output
-//!   buffer. It runs beside any other job.
+//!   rate)`, then for each piece of frames, in order, write it at
+//!   `lqs_verify_piece(host, n)` (planar: channel `c` at `c × n`) and call
+//!   `lqs_verify_add(host, n)` (`lqs_verify_fraction` on the way);
+//!   `lqs_verify_report` puts the figures' JSON
+//!   ([`crate::session::verify::Verified`]) in the output buffer. It runs
+//!   beside any other job, and holds one piece at a time.
 
 use super::worker::Host;
 use crate::bundle::BundleMeta;
@@ -81,6 +84,43 @@ pub unsafe extern "C" fn lqs_bundle_step(h: *mut Host, budget: u32) -> i32 {
     p.done as i32
 }
 
+/// The next file of the bundle finished since the last call: returns 1 with
+/// its report entry's JSON ([`crate::bundle::FileEntry`]) in the output
+/// buffer and its bytes at `lqs_bundle_file_ptr` (`lqs_bundle_file_len`
+/// bytes, valid until the next call into the host), or 0 when there is none.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_bundle_next_file(h: *mut Host) -> i32 {
+    let h = &mut *h;
+    let Some(b) = h.bundle.as_mut() else { return 0 };
+    let Some((entry, bytes)) = b.next_file() else { return 0 };
+    let json = serde_json::to_string(entry).unwrap_or_else(|_| "{}".into());
+    h.file_out = (bytes.as_ptr() as usize, bytes.len());
+    h.out.clear();
+    h.out.extend_from_slice(json.as_bytes());
+    1
+}
+
+/// Where the file `lqs_bundle_next_file` handed out starts.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_bundle_file_ptr(h: *mut Host) -> *const u8 {
+    (*h).file_out.0 as *const u8
+}
+
+/// Length of the file `lqs_bundle_next_file` handed out, bytes.
+///
+/// # Safety
+/// `h` must come from `lqs_create`.
+#[no_mangle]
+pub unsafe extern "C" fn lqs_bundle_file_len(h: *mut Host) -> f64 {
+    (*h).file_out.1 as f64
+}
+
 /// Ends a finished bundle: its report, entries and length as JSON in the
 /// output buffer, the ZIP at `lqs_zip_ptr`. Returns 0, or −1 on error.
 ///
@@ -140,8 +180,8 @@ pub unsafe extern "C" fn lqs_zip_drop(h: *mut Host) {
     (*h).zip = Vec::new();
 }
 
-/// Allocates storage for a decoded file of `channels` × `frames` at `rate`
-/// Hz, to be measured. Returns 0, or −1 on error.
+/// Starts measuring a decoded file of `channels` × `frames` at `rate` Hz.
+/// Returns 0, or −1 on error.
 ///
 /// # Safety
 /// `h` must come from `lqs_create`.
@@ -158,25 +198,29 @@ pub unsafe extern "C" fn lqs_verify_begin(h: *mut Host, channels: u32, frames: f
     }
 }
 
-/// Channel `c`'s storage of the file being measured (null without one).
+/// Room for the next `n` frames of the file being measured, planar
+/// (channel `c` at `c × n` floats); null without one.
 ///
 /// # Safety
 /// `h` must come from `lqs_create`.
 #[no_mangle]
-pub unsafe extern "C" fn lqs_verify_ptr(h: *mut Host, c: u32) -> *mut f32 {
-    (*h).verify.as_mut().and_then(|v| v.channel_mut(c as usize)).map_or(core::ptr::null_mut(), |c| c.as_mut_ptr())
+pub unsafe extern "C" fn lqs_verify_piece(h: *mut Host, n: u32) -> *mut f32 {
+    (*h).verify.as_mut().map_or(core::ptr::null_mut(), |v| v.piece_mut(n as usize).as_mut_ptr())
 }
 
-/// Measures more of the decoded file. Returns 1 when done, 0 when not, −1
-/// without one.
+/// Measures the `n` frames written at `lqs_verify_piece`. Returns 0, or −1
+/// (without a file, or past its announced length).
 ///
 /// # Safety
 /// `h` must come from `lqs_create`.
 #[no_mangle]
-pub unsafe extern "C" fn lqs_verify_step(h: *mut Host, budget: u32) -> i32 {
+pub unsafe extern "C" fn lqs_verify_add(h: *mut Host, n: u32) -> i32 {
     let h = &mut *h;
     let Some(v) = h.verify.as_mut() else { return h.fail("no file is being measured") };
-    v.step(budget as usize) as i32
+    match v.add(n as usize) {
+        Ok(()) => 0,
+        Err(e) => h.fail(e),
+    }
 }
 
 /// Fraction of the decoded file measured, 0..1.
@@ -188,8 +232,8 @@ pub unsafe extern "C" fn lqs_verify_fraction(h: *mut Host) -> f64 {
     (*h).verify.as_ref().map_or(0.0, Verify::fraction)
 }
 
-/// Puts the decoded file's figures JSON in the output buffer and frees its
-/// storage. Returns 0, or −1 without one.
+/// Puts the decoded file's figures JSON in the output buffer and ends the
+/// measurement. Returns 0, or −1 without one.
 ///
 /// # Safety
 /// `h` must come from `lqs_create`.

@@ -82,6 +82,9 @@ pub struct Host {
     pub(super) zip: Vec<u8>,
     /// The measurement of a decoded file in progress.
     pub(super) verify: Option<crate::session::verify::Verify>,
+    /// Where the bundle's last handed-out file lies in memory: address and
+    /// length (see `lqs_bundle_next_file`).
+    pub(super) file_out: (usize, usize),
 }
 
 /// What an export reports back to the page.

@@ -26,7 +26,7 @@
 use super::export::KEEP_PASS_LIMIT_BYTES;
 use super::Session;
 use crate::bundle::make::master_settings;
-use crate::bundle::{encode, BundleBuilder, BundleMeta, BundleReport, Deliverable, FileReport, Origin, Role};
+use crate::bundle::{encode, BundleBuilder, BundleMeta, BundleReport, Deliverable, FileEntry, FileReport, Origin, Role};
 use crate::bundle::measure::wav_format;
 use crate::delivery::Delivery;
 use crate::loudness::file_meter::FileFigures;
@@ -113,6 +113,8 @@ pub struct BundleJob {
     done: Option<Bundled>,
     /// Progress of the last step.
     last: Progress,
+    /// Files handed out by [`BundleJob::next_file`] so far.
+    handed_out: usize,
 }
 
 impl BundleJob {
@@ -150,6 +152,7 @@ impl BundleJob {
             failed: None,
             done: None,
             last: Progress { fraction: 0.0, phase: "starting", done: false },
+            handed_out: 0,
         })
     }
 
@@ -301,6 +304,16 @@ impl BundleJob {
             })
             .collect::<Result<Vec<_>, String>>()?;
         Ok(Group { job: Some(job), outcome: None, slots })
+    }
+
+    /// The next file finished since the last call, in the order they were
+    /// added: its report entry and its bytes as they go into the ZIP, so
+    /// that the host can check each file while the next is made.
+    pub fn next_file(&mut self) -> Option<(&FileEntry, &[u8])> {
+        let b = self.builder.as_ref()?;
+        let f = b.file(self.handed_out)?;
+        self.handed_out += 1;
+        Some(f)
     }
 
     /// Ends a finished bundle: the ZIP, its report and its entries. Fails
