@@ -20,6 +20,7 @@ const VERIFY_BUDGET = 1 << 16;         // frames measured per verify call
 const ZIP_PIECE = 8 << 20;             // bytes of the ZIP copied out at a time
 const OPUS_BITRATE = 160000;           // bits/s of the codec check
 const OPUS_CHUNK = 48000;              // frames per AudioData handed to the encoder
+const OPUS_WARMUP_S = 1;               // s the codec check's second encoder starts early
 
 let verifying = null;  // the check in progress (verifyBegin)
 
@@ -39,8 +40,10 @@ async function runBundle(id, metaJson, loud, quiet) {
     let sliceStart = performance.now();
     for (;;) {
       guard(t);
-      if (check(wasm.lqs_bundle_step(host, BUNDLE_BUDGET))) break;
+      const finished = check(wasm.lqs_bundle_step(host, BUNDLE_BUDGET));
       { const ph = phaseText(); if (ph !== self.lastPh) { console.log(`bundle: ${(performance.now() - started).toFixed(0)} ms ${ph}`); self.lastPh = ph; } }
+      handOutFiles(id);
+      if (finished) break;
       if (performance.now() - sliceStart > SLICE_MS) {
         post({ type: 'progress', id, stage: 'export', fraction: wasm.lqs_export_fraction(host), phase: phaseText() });
         await yieldNow();
@@ -69,17 +72,29 @@ async function runBundle(id, metaJson, loud, quiet) {
   }
 }
 
+// Posts each file of the bundle finished since the last call, so that the
+// page checks it while the next one is made.
+function handOutFiles(id) {
+  while (wasm.lqs_bundle_next_file(host) === 1) {
+    const entry = JSON.parse(outText());
+    const bytes = new Uint8Array(mem(), wasm.lqs_bundle_file_ptr(host), wasm.lqs_bundle_file_len(host));
+    const file = new Blob([bytes], { type: 'audio/wav' });
+    post({ type: 'bundle-file', id, entry, file });
+  }
+}
+
 // ---- verify ---------------------------------------------------------------------
 
 // A check in progress: the pieces wait in `queue` until the pump measures
 // them (and hands them to the codec check); nothing else of the file is held.
+// The codec check outlives the measurement: it answers on its own
+// ('codec-checked'), so the next file's check can start meanwhile.
 function verifyBegin(id, channels, frames, rate, opus) {
   if (verifying) verifying.cancelled = true;
   check(wasm.lqs_verify_begin(host, channels, frames, rate));
-  verifying = {
-    id, channels, frames, rate, queue: [], pumping: null, cancelled: false, started: performance.now(),
-    codec: opus ? OpusCheck.start(rate, channels) : null,
-  };
+  const codec = opus ? new OpusCheck(id, rate, channels, frames) : null;
+  if (codec) codecChecks.add(codec);
+  verifying = { id, channels, frames, rate, queue: [], pumping: null, cancelled: false, started: performance.now(), codec };
 }
 
 // The next piece of frames: one Float32Array per channel, in order.
@@ -87,6 +102,7 @@ function verifyPiece(id, offset, data) {
   const v = verifying;
   if (!v || v.id !== id) return;
   v.queue.push({ offset, data });
+  if (v.codec) v.codec.push(data);
   if (!v.pumping) v.pumping = pump(v).catch((e) => { v.error = v.error || e; }).finally(() => { v.pumping = null; });
 }
 
@@ -110,7 +126,6 @@ async function pump(v) {
         sliceStart = performance.now();
       }
     }
-    if (v.codec) await v.codec.push(data);
   }
 }
 
@@ -123,37 +138,49 @@ async function verifyEnd(id) {
     if (v.cancelled) throw new Cancelled();
     check(wasm.lqs_verify_report(host));
     const figures = JSON.parse(outText());
-    const measureMs = performance.now() - v.started;
-    const opusResult = v.codec ? await v.codec.finish() : null;
-    console.log(`verify: measured ${measureMs.toFixed(0)} ms, with opus ${(performance.now() - v.started).toFixed(0)} ms`);
-    if (v.cancelled) throw new Cancelled();
-    post({ type: 'verified', id, figures, opus: opusResult, ms: measureMs });
+    post({ type: 'verified', id, figures, ms: performance.now() - v.started });
+  } catch (e) {
+    if (v.codec) v.codec.cancel();
+    throw e;
   } finally {
     if (verifying === v) verifying = null;
-    if (v.codec) v.codec.close();
+  }
+  if (v.codec) {
+    const codec = v.codec;
+    const opus = await codec.finish();
+    codecChecks.delete(codec);
+    if (!codec.cancelled) post({ type: 'codec-checked', id, opus });
   }
 }
 
 function cancelVerify(id) {
   if (verifying && verifying.id === id) verifying.cancelled = true;
+  for (const c of codecChecks) if (c.id === id) c.cancel();
 }
 
-// The codec check: the decoded file encoded to Opus at OPUS_BITRATE through
-// WebCodecs as its pieces come, decoded again on the way, for the decoded
-// sample peak (dBFS). The codec runs on the browser's own threads.
-class OpusCheck {
-  static start(rate, channels) { return new OpusCheck(rate, channels); }
+const codecChecks = new Set();
 
-  constructor(rate, channels) {
+// The codec check: the decoded file encoded to Opus at OPUS_BITRATE through
+// WebCodecs and decoded again, for the decoded sample peak (dBFS). The codec
+// runs on the browser's own threads, in two halves on two encoders (the
+// second starts OPUS_WARMUP_S early, and what it decodes before the middle
+// is not counted), so that both cores can share it.
+class OpusCheck {
+  constructor(id, rate, channels, frames) {
+    this.id = id;
     this.rate = rate;
     this.channels = channels;
     this.at = 0;
-    this.peak = 0;
-    this.decodedFrames = 0;
+    this.cancelled = false;
     this.failure = null;
     this.unsupported = null;
-    this.encoder = null;
-    this.decoder = null;
+    this.mid = Math.floor(frames / 2);
+    const warmup = Math.round(OPUS_WARMUP_S * rate);
+    // [first frame, end frame, first counted time (s), end counted time (s)]
+    this.halves = frames > 4 * warmup
+      ? [[0, Math.min(frames, this.mid + warmup), 0, this.mid / rate], [this.mid - warmup, frames, this.mid / rate, Infinity]]
+      : [[0, frames, 0, Infinity]];
+    this.lanes = [];
     this.ready = this.open();
   }
 
@@ -165,70 +192,116 @@ class OpusCheck {
     const config = { codec: 'opus', sampleRate: this.rate, numberOfChannels: this.channels, bitrate: OPUS_BITRATE };
     const support = await AudioEncoder.isConfigSupported(config);
     if (!support.supported) { this.unsupported = `this browser cannot encode Opus at ${this.rate} Hz`; return; }
-    this.decoder = new AudioDecoder({
+    this.lanes = this.halves.map(([from, to, countFrom, countTo]) => this.lane(config, from, to, countFrom, countTo));
+  }
+
+  // One encoder and its decoder, for frames from..to, counting the decoded
+  // peak between countFrom and countTo seconds.
+  lane(config, from, to, countFrom, countTo) {
+    const lane = { from, to, peak: 0, decodedFrames: 0, pending: [], feeding: null, encoder: null, decoder: null };
+    lane.decoder = new AudioDecoder({
       output: (d) => {
-        const n = d.numberOfFrames;
-        const buf = new Float32Array(n);
-        for (let c = 0; c < d.numberOfChannels; c++) {
-          d.copyTo(buf, { planeIndex: c, format: 'f32-planar' });
-          let p = this.peak;
-          for (let i = 0; i < n; i++) { const a = Math.abs(buf[i]); if (a > p) p = a; }
-          this.peak = p;
+        const n = d.numberOfFrames, r = d.sampleRate, t0 = d.timestamp / 1e6;
+        const first = Math.max(0, Math.ceil((countFrom - t0) * r - 1e-6));
+        const end = Math.min(n, Math.ceil((countTo - t0) * r - 1e-6));
+        if (first < end) {
+          const buf = new Float32Array(n);
+          for (let c = 0; c < d.numberOfChannels; c++) {
+            d.copyTo(buf, { planeIndex: c, format: 'f32-planar' });
+            let p = lane.peak;
+            for (let i = first; i < end; i++) { const a = Math.abs(buf[i]); if (a > p) p = a; }
+            lane.peak = p;
+          }
+          lane.decodedFrames += end - first;
         }
-        this.decodedFrames += n;
         d.close();
       },
       error: (e) => { this.failure = this.failure || e; },
     });
     let decoderReady = false;
-    this.encoder = new AudioEncoder({
+    lane.encoder = new AudioEncoder({
       output: (chunk, meta) => {
         if (!decoderReady) {
           const dc = meta && meta.decoderConfig;
-          this.decoder.configure(dc || { codec: 'opus', sampleRate: 48000, numberOfChannels: this.channels });
+          lane.decoder.configure(dc || { codec: 'opus', sampleRate: 48000, numberOfChannels: this.channels });
           decoderReady = true;
         }
-        this.decoder.decode(chunk);
+        lane.decoder.decode(chunk);
       },
       error: (e) => { this.failure = this.failure || e; },
     });
-    this.encoder.configure(config);
+    lane.encoder.configure(config);
+    return lane;
   }
 
-  // Encodes the next frames (one Float32Array per channel).
-  async push(data) {
-    await this.ready;
-    if (!this.encoder || this.failure) return;
+  // The next frames (one Float32Array per channel): queued for each lane
+  // that takes them, and fed without holding up the measurement.
+  push(data) {
+    const start = this.at;
     const n = data[0].length;
-    for (let at = 0; at < n; at += OPUS_CHUNK) {
-      const len = Math.min(OPUS_CHUNK, n - at);
-      const planar = new Float32Array(len * this.channels);
-      for (let c = 0; c < this.channels; c++) planar.set(data[c].subarray(at, at + len), c * len);
-      const frame = new AudioData({
-        format: 'f32-planar', sampleRate: this.rate, numberOfFrames: len, numberOfChannels: this.channels,
-        timestamp: Math.round((this.at * 1e6) / this.rate), data: planar,
-      });
-      this.encoder.encode(frame);
-      frame.close();
-      this.at += len;
-      // Keep the encoder's queue short, so the samples are not all copied at once.
-      while (this.encoder.encodeQueueSize > 8) await new Promise((r) => setTimeout(r, 1));
+    this.at += n;
+    this.ready.then(() => {
+      for (const lane of this.lanes) {
+        const s = Math.max(start, lane.from), e = Math.min(start + n, lane.to);
+        if (s >= e) continue;
+        lane.pending.push({ at: s, data: data.map((ch) => ch.subarray(s - start, e - start)) });
+        if (!lane.feeding) lane.feeding = this.feed(lane).finally(() => { lane.feeding = null; });
+      }
+    });
+  }
+
+  async feed(lane) {
+    while (lane.pending.length && !this.cancelled && !this.failure) {
+      const { at: start, data } = lane.pending.shift();
+      const n = data[0].length;
+      for (let at = 0; at < n; at += OPUS_CHUNK) {
+        const len = Math.min(OPUS_CHUNK, n - at);
+        const planar = new Float32Array(len * this.channels);
+        for (let c = 0; c < this.channels; c++) planar.set(data[c].subarray(at, at + len), c * len);
+        const frame = new AudioData({
+          format: 'f32-planar', sampleRate: this.rate, numberOfFrames: len, numberOfChannels: this.channels,
+          timestamp: Math.round(((start + at) * 1e6) / this.rate), data: planar,
+        });
+        lane.encoder.encode(frame);
+        frame.close();
+        // Keep the encoder's queue short, so the samples are not all copied at once.
+        while (lane.encoder.encodeQueueSize > 8) await new Promise((r) => setTimeout(r, 1));
+      }
     }
   }
 
   async finish() {
     await this.ready;
     if (this.unsupported) return { error: this.unsupported };
-    await this.encoder.flush();
-    await this.decoder.flush();
+    try {
+      for (const lane of this.lanes) {
+        while (lane.feeding) await lane.feeding;
+        if (this.cancelled) break;
+        await lane.encoder.flush();
+        await lane.decoder.flush();
+      }
+    } catch (e) {
+      this.failure = this.failure || e;
+    } finally {
+      this.close();
+    }
     if (this.failure) return { error: String((this.failure && this.failure.message) || this.failure) };
-    const peakDbfs = this.peak > 0 ? 20 * Math.log10(this.peak) : null;
-    return { codec: 'opus', bitrateKbps: OPUS_BITRATE / 1000, peakDbfs, frames: this.decodedFrames };
+    const peak = this.lanes.reduce((m, l) => Math.max(m, l.peak), 0);
+    const frames = this.lanes.reduce((m, l) => m + l.decodedFrames, 0);
+    const peakDbfs = peak > 0 ? 20 * Math.log10(peak) : null;
+    return { codec: 'opus', bitrateKbps: OPUS_BITRATE / 1000, peakDbfs, frames };
+  }
+
+  cancel() {
+    this.cancelled = true;
+    this.close();
   }
 
   close() {
-    for (const c of [this.encoder, this.decoder]) {
-      if (c && c.state !== 'closed') { try { c.close(); } catch (_) { /* closed already */ } }
+    for (const lane of this.lanes) {
+      for (const c of [lane.encoder, lane.decoder]) {
+        if (c && c.state !== 'closed') { try { c.close(); } catch (_) { /* closed already */ } }
+      }
     }
   }
 }

@@ -11,7 +11,10 @@ use super::{download, Engine};
 use crate::state::{CheckedFile, CodecCheck, ExportState};
 use crate::studio::release::ReleaseChoice;
 use crate::studio::target::TargetChoice;
-use js_sys::{Object, Reflect};
+use js_sys::{Object, Promise, Reflect};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use lacquer_dsp::bundle::names;
 use lacquer_dsp::job::MasterReport;
 use leptos::prelude::*;
@@ -32,6 +35,28 @@ pub(super) struct Running {
     pub id: u32,
     /// The download's name.
     pub file_name: String,
+    /// True once every file is made and only checks remain (the checker's
+    /// progress is shown from then on).
+    pub made: bool,
+    /// The checks of a bundle's files, queued as each file arrives.
+    checks: BundleChecks,
+}
+
+impl Running {
+    fn new(id: u32, file_name: String) -> Self {
+        Self { id, file_name, made: false, checks: BundleChecks::default() }
+    }
+}
+
+/// The checks of a bundle's files: each runs on the checker as soon as its
+/// file is made, while the engine worker makes the next.
+#[derive(Default)]
+struct BundleChecks {
+    /// The last check queued: each waits for the one before (the checker
+    /// measures one file at a time).
+    last: Option<Promise>,
+    /// Each file's check, in the order the files came.
+    done: Rc<RefCell<Vec<(FileView, Result<Checked, String>)>>>,
 }
 
 /// The parts of a finished single export's report the page reads.
@@ -55,7 +80,6 @@ struct Delivered {
 #[derive(Deserialize)]
 struct BundleDone {
     report: BundleReportView,
-    entries: Vec<Entry>,
 }
 
 #[derive(Deserialize)]
@@ -86,12 +110,6 @@ struct FormatView {
     sample_rate: u32,
 }
 
-#[derive(Deserialize)]
-struct Entry {
-    name: String,
-    offset: f64,
-    len: f64,
-}
 
 /// The problems the check found in a decoded file.
 fn problems(c: &Checked, rate: u32, frames: u64, lufs: Option<f64>, ceiling: Option<f64>) -> Vec<String> {
@@ -128,8 +146,9 @@ fn checked(name: String, description: String, c: &Checked, problems: Vec<String>
     }
 }
 
-fn codec(c: &Checked) -> Option<CodecCheck> {
-    c.opus.as_ref().map(|o| CodecCheck {
+/// The codec check of `c`, once it ends.
+async fn codec(c: &mut Checked) -> Option<CodecCheck> {
+    verify::codec_figures(c).await.map(|o| CodecCheck {
         codec: format!("Opus {:.0} kbps", if o.bitrate_kbps > 0.0 { o.bitrate_kbps } else { 160.0 }),
         peak_dbfs: o.peak_dbfs,
         error: o.error.clone(),
@@ -164,7 +183,7 @@ impl Engine {
         let rate = self.state.file.with_untracked(|f| f.as_ref().map_or(0, |f| f.sample_rate));
         let id = self.next_id();
         let file_name = release.file_name(&src.file.name(), rate);
-        self.inner.borrow_mut().export = Some(Running { id, file_name });
+        self.inner.borrow_mut().export = Some(Running::new(id, file_name));
         self.state.export.set(ExportState::Running { fraction: 0.0, phase: "starting".into() });
         let r = Object::new();
         let _ = Reflect::set(&r, &"format".into(), &release.format.code().into());
@@ -200,7 +219,7 @@ impl Engine {
         let some = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_string);
         let base = names::base_name(some(&release.tags.artist).as_deref(), some(&release.tags.title).as_deref(), &src.file.name());
         let id = self.next_id();
-        self.inner.borrow_mut().export = Some(Running { id, file_name: format!("{base}_release.zip") });
+        self.inner.borrow_mut().export = Some(Running::new(id, format!("{base}_release.zip")));
         self.state.export.set(ExportState::Running { fraction: 0.0, phase: "starting".into() });
         let fields = [("metaJson", meta.to_string().into()), ("loud", release.loud.into()), ("quiet", release.quiet.into())];
         self.with_worker(|w| w.send("bundle", id, &fields, &[]));
@@ -209,16 +228,17 @@ impl Engine {
     /// Cancels the export in progress (or its check); the file and settings
     /// stay as they are.
     pub fn cancel_export(&self) {
-        if let Some(r) = &self.inner.borrow().export {
-            let id = r.id;
+        let id = self.inner.borrow().export.as_ref().map(|r| r.id);
+        if let Some(id) = id {
             self.with_worker(|w| w.send("cancel", id, &[], &[]));
+            self.cancel_check(id);
         }
     }
 
     /// The release messages: a finished bundle, a file's check.
     pub(super) fn release_event(&self, kind: &str, id: u32, data: JsValue) {
         match kind {
-            "verified" => verify::settle(id, &data),
+            "bundle-file" => self.bundle_file(id, data),
             "bundled" => {
                 let engine = self.clone();
                 spawn_local(async move { engine.bundled(id, data).await });
@@ -278,7 +298,6 @@ const VERIFY_LIMIT_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
             let Some(d) = r.delivered else {
                 return engine.export_failed(id, "The export did not say what it delivered.".into());
             };
-            let Some(worker) = engine.inner.borrow().worker.clone() else { return };
             let channels = engine.state.file.with_untracked(|f| f.as_ref().map_or(2, |f| f.channels)) as f64;
             if d.frames as f64 * channels * 4.0 > Self::VERIFY_LIMIT_BYTES {
                 // See `VERIFY_LIMIT_BYTES`.
@@ -293,7 +312,14 @@ const VERIFY_LIMIT_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
                 return engine.offer(id, &file, done);
             }
             engine.state.export.set(ExportState::Running { fraction: 0.0, phase: "checking the file".into() });
-            let c = match verify::check_file(&file, d.sample_rate, true, &worker, id).await {
+            if let Some(r) = engine.inner.borrow_mut().export.as_mut() {
+                r.made = true;
+            }
+            let checker = match engine.checker() {
+                Ok(c) => c,
+                Err(e) => return engine.export_failed(id, e),
+            };
+            let mut c = match verify::check_file(&file, d.sample_rate, true, &checker, id).await {
                 Ok(c) => c,
                 Err(e) => {
                     if engine.is_export(id) {
@@ -315,14 +341,56 @@ const VERIFY_LIMIT_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
                 r.report.input_gain_db,
                 ms / 1000.0
             );
-            let codec = codec(&c);
+            let codec = codec(&mut c).await;
+            if !engine.is_export(id) {
+                return;
+            }
             let files = vec![checked(name.clone(), "Release file".into(), &c, p)];
             let done = ExportState::Done { file_name: name, summary, report: Some(Box::new(r.report)), files, codec };
             engine.offer(id, &file, done);
         });
     }
 
-    /// A finished bundle: check every file in it, then offer it.
+    /// A file of the bundle in progress is made: check it on the checker
+    /// (after the files before it), while the engine worker makes the next.
+    fn bundle_file(&self, id: u32, data: JsValue) {
+        if !self.is_export(id) {
+            return;
+        }
+        let get = |k: &str| Reflect::get(&data, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        let entry: FileView = match serde_wasm_bindgen::from_value(get("entry")) {
+            Ok(e) => e,
+            Err(e) => return self.export_failed(id, format!("A file of the bundle could not be read: {e}")),
+        };
+        let Ok(file) = wasm_bindgen::JsCast::dyn_into::<Blob>(get("file")) else {
+            return self.export_failed(id, format!("{} came without its bytes.", entry.name));
+        };
+        let checker = match self.checker() {
+            Ok(c) => c,
+            Err(e) => return self.export_failed(id, e),
+        };
+        let Some((before, done)) = self.inner.borrow().export.as_ref().map(|r| (r.checks.last.clone(), r.checks.done.clone())) else {
+            return;
+        };
+        let engine = self.clone();
+        let check = future_to_promise(async move {
+            if let Some(p) = before {
+                let _ = JsFuture::from(p).await;
+            }
+            if engine.is_export(id) {
+                let rate = entry.measured.format.sample_rate;
+                let streaming = entry.role == "streaming";
+                let r = verify::check_file(&file, rate, streaming, &checker, id).await;
+                done.borrow_mut().push((entry, r));
+            }
+            Ok(JsValue::UNDEFINED)
+        });
+        if let Some(r) = self.inner.borrow_mut().export.as_mut() {
+            r.checks.last = Some(check);
+        }
+    }
+
+    /// The bundle is made: wait for its files' checks, then offer it.
     async fn bundled(&self, id: u32, data: JsValue) {
         if !self.is_export(id) {
             return;
@@ -337,49 +405,48 @@ const VERIFY_LIMIT_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
             Ok(d) => d,
             Err(e) => return self.export_failed(id, format!("The bundle's report could not be read: {e}")),
         };
-        let Some(worker) = self.inner.borrow().worker.clone() else { return };
+        let Some((last, results)) = self.inner.borrow_mut().export.as_mut().map(|r| {
+            r.made = true;
+            (r.checks.last.take(), r.checks.done.clone())
+        }) else {
+            return;
+        };
+        self.state.export.set(ExportState::Running { fraction: 0.9, phase: "checking the files".into() });
+        if let Some(p) = last {
+            let _ = JsFuture::from(p).await;
+        }
+        if !self.is_export(id) {
+            return;
+        }
+        let mut checks = std::mem::take(&mut *results.borrow_mut());
         let mut files = Vec::new();
         let mut codec_check = None;
-        let total = done.report.files.len();
-        for (i, f) in done.report.files.iter().enumerate() {
-            if !self.is_export(id) {
-                return;
-            }
-            let Some(e) = done.entries.iter().find(|e| e.name == f.name) else {
-                return self.export_failed(id, format!("{} is missing from the bundle.", f.name));
+        for f in &done.report.files {
+            let Some(at) = checks.iter().position(|(e, _)| e.name == f.name) else {
+                return self.export_failed(id, format!("{} was not checked.", f.name));
             };
-            self.state.export.set(ExportState::Running {
-                fraction: i as f64 / total as f64,
-                phase: format!("checking {} ({} of {total})", f.name, i + 1),
-            });
-            let part = match zip.slice_with_f64_and_f64(e.offset, e.offset + e.len) {
-                Ok(b) => b,
-                Err(err) => return self.export_failed(id, super::js_err(err)),
+            let (_, result) = checks.swap_remove(at);
+            let mut c = match result {
+                Ok(c) => c,
+                Err(err) => return self.export_failed(id, format!("{} failed its check: {err}", f.name)),
             };
             let rate = f.measured.format.sample_rate;
-            let streaming = f.role == "streaming";
-            let c = match verify::check_file(&part, rate, streaming, &worker, id).await {
-                Ok(c) => c,
-                Err(err) => {
-                    if self.is_export(id) {
-                        self.export_failed(id, format!("{} failed its check: {err}", f.name));
-                    }
+            let p = problems(&c, rate, f.expected_frames, f.measured.integrated_lufs, Some(f.ceiling_dbtp));
+            if f.role == "streaming" {
+                codec_check = codec(&mut c).await;
+                if !self.is_export(id) {
                     return;
                 }
-            };
-            let p = problems(&c, rate, f.expected_frames, f.measured.integrated_lufs, Some(f.ceiling_dbtp));
-            if streaming {
-                codec_check = codec(&c);
             }
             files.push(checked(f.name.clone(), f.description.clone(), &c, p));
         }
-        let checked_ms = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now()) - started;
+        let waited_ms = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now()) - started;
         let name = self.inner.borrow().export.as_ref().map(|r| r.file_name.clone()).unwrap_or_default();
         let mut summary = format!(
-            "{} files made in {:.1} s, checked in {:.1} s",
+            "{} files made in {:.1} s and checked as they were made (the last check ended {:.1} s after)",
             files.len(),
             ms / 1000.0,
-            checked_ms / 1000.0
+            waited_ms / 1000.0
         );
         if !done.report.warnings.is_empty() {
             summary.push_str(&format!(" · {} warning(s) in the report", done.report.warnings.len()));

@@ -27,6 +27,7 @@
 //! and call the methods below. The page keeps only the dropped `File` (a
 //! handle, not its bytes), so a restarted worker can load it again.
 
+mod checker;
 mod decode;
 mod download;
 mod export;
@@ -78,6 +79,8 @@ struct Source {
 struct Inner {
     /// The engine worker.
     worker: Option<Rc<WorkerLink>>,
+    /// The checker worker, once started ([`checker`]).
+    checker: Option<Rc<WorkerLink>>,
     /// The context and worklet, at the loaded file's rate.
     playback: Option<Playback>,
     /// The DSP wasm bytes for the worklet, fetched once.

@@ -29,6 +29,8 @@ const FRAMES_PER_YIELD: u32 = 1 << 20;
 thread_local! {
     /// The `resolve` of each check waiting for the worker, by command id.
     static WAITING: RefCell<HashMap<u32, Function>> = RefCell::new(HashMap::new());
+    /// The `resolve` of each codec check waiting, by command id.
+    static CODEC_WAITING: RefCell<HashMap<u32, Function>> = RefCell::new(HashMap::new());
 }
 
 /// What the worker's codec check found.
@@ -47,12 +49,32 @@ pub(crate) struct OpusFigures {
 }
 
 /// What a check gives: the file's figures as decoded, and the codec check
-/// when asked for.
+/// when asked for (it ends later: the next file's check need not wait).
 pub(crate) struct Checked {
     /// The decoded file's figures.
     pub figures: Verified,
-    /// The codec check.
-    pub opus: Option<OpusFigures>,
+    /// The codec check's answer, to be awaited ([`codec_figures`]).
+    pub codec: Option<JsFuture>,
+}
+
+/// The codec check of a [`Checked`], once it ends (`None` without one).
+pub(crate) async fn codec_figures(c: &mut Checked) -> Option<OpusFigures> {
+    let f = c.codec.take()?;
+    let o = f.await.unwrap_or(JsValue::NULL);
+    Some(if o.is_null() || o.is_undefined() {
+        OpusFigures { error: Some("the codec check was stopped".into()), ..Default::default() }
+    } else {
+        serde_wasm_bindgen::from_value(Reflect::get(&o, &"opus".into()).unwrap_or(o))
+            .unwrap_or_else(|e| OpusFigures { error: Some(e.to_string()), ..Default::default() })
+    })
+}
+
+/// Settles the codec check of command `id` with the worker's
+/// `codec-checked` message (or `null`).
+pub(crate) fn settle_codec(id: u32, data: &JsValue) {
+    if let Some(resolve) = CODEC_WAITING.with(|w| w.borrow_mut().remove(&id)) {
+        let _ = resolve.call1(&JsValue::NULL, data);
+    }
 }
 
 /// Settles the check of command `id` with the worker's `verified` message
@@ -63,10 +85,39 @@ pub(crate) fn settle(id: u32, data: &JsValue) {
     }
 }
 
+/// Settles the check of command `id` (and its codec check) as failed with `why`.
+pub(crate) fn fail(id: u32, why: &str) {
+    let o = js_sys::Object::new();
+    let _ = Reflect::set(&o, &"error".into(), &why.into());
+    settle(id, &o);
+    let c = js_sys::Object::new();
+    let _ = Reflect::set(&c, &"error".into(), &why.into());
+    let wrapped = js_sys::Object::new();
+    let _ = Reflect::set(&wrapped, &"opus".into(), &c);
+    settle_codec(id, &wrapped);
+}
+
+/// Settles every check waiting, as failed with `why` (the checker died).
+pub(crate) fn fail_all(why: &str) {
+    let mut ids: Vec<u32> = WAITING.with(|w| w.borrow().keys().copied().collect());
+    ids.extend(CODEC_WAITING.with(|w| w.borrow().keys().copied().collect::<Vec<_>>()));
+    for id in ids {
+        fail(id, why);
+    }
+}
+
 /// A promise the worker's answer to `id` settles.
 fn answer(id: u32) -> JsFuture {
     let p = Promise::new(&mut |resolve, _| {
         WAITING.with(|w| w.borrow_mut().insert(id, resolve));
+    });
+    JsFuture::from(p)
+}
+
+/// A promise the worker's codec check of `id` settles.
+fn codec_answer(id: u32) -> JsFuture {
+    let p = Promise::new(&mut |resolve, _| {
+        CODEC_WAITING.with(|w| w.borrow_mut().insert(id, resolve));
     });
     JsFuture::from(p)
 }
@@ -92,6 +143,7 @@ pub(crate) async fn check_file(file: &Blob, rate: u32, opus: bool, worker: &Work
         return Err(format!("the browser decoded it at {} Hz, not {rate} Hz", buffer.sample_rate()));
     }
     let done = answer(id);
+    let codec = opus.then(|| codec_answer(id));
     worker.send(
         "verify-begin",
         id,
@@ -130,13 +182,10 @@ pub(crate) async fn check_file(file: &Blob, rate: u32, opus: bool, worker: &Work
     if msg.is_null() || msg.is_undefined() {
         return Err("the check was stopped".into());
     }
+    if let Some(why) = Reflect::get(&msg, &"error".into()).ok().and_then(|e| e.as_string()) {
+        return Err(why);
+    }
     let figures: Verified = serde_wasm_bindgen::from_value(Reflect::get(&msg, &"figures".into()).map_err(js_err)?)
         .map_err(|e| format!("the check's figures could not be read: {e}"))?;
-    let o = Reflect::get(&msg, &"opus".into()).unwrap_or(JsValue::NULL);
-    let opus = if o.is_null() || o.is_undefined() {
-        None
-    } else {
-        Some(serde_wasm_bindgen::from_value(o).unwrap_or_else(|e| OpusFigures { error: Some(e.to_string()), ..Default::default() }))
-    };
-    Ok(Checked { figures, opus })
+    Ok(Checked { figures, codec })
 }

@@ -34,8 +34,9 @@ pub(crate) enum Event {
     /// Waveform columns for frames `start..end`: `[col][ch][min, max]` of
     /// the mix and, once there is one, the master.
     Peaks { id: u32, start: f64, end: f64, columns: u32, channels: u32, mix: Option<Vec<f32>>, master: Option<Vec<f32>> },
-    /// A release message (`bundled`: the finished bundle; `verified`: a
-    /// delivered file's check), handled by the engine's export.
+    /// A release message (`bundle-file`: a file of the bundle, made;
+    /// `bundled`: the finished bundle; `verified`: a delivered file's
+    /// check, from the checker), handled by the engine's export.
     Release { kind: String, id: u32, data: JsValue },
     /// The command `id` was cancelled.
     Cancelled { id: u32 },
@@ -101,7 +102,7 @@ fn parse(data: JsValue) -> Option<Event> {
         "master" => Event::Master { id, summary: field(&data, "summary"), report: field(&data, "report") },
         "exported" => Event::Exported { id, file: field(&data, "file").dyn_into().ok()?, report: field(&data, "report"), ms: h.ms },
         "cancelled" => Event::Cancelled { id },
-        "bundled" | "verified" => Event::Release { kind: h.kind.clone(), id, data },
+        "bundled" | "bundle-file" | "verified" | "codec-checked" => Event::Release { kind: h.kind.clone(), id, data },
         "peaks" => {
             let floats = |k: &str| field(&data, k).dyn_into::<js_sys::Float32Array>().ok().map(|a| a.to_vec());
             Event::Peaks {

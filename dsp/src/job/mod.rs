@@ -171,6 +171,9 @@ pub struct MasterJob {
     /// Driven by the native [`MasterJob::run_with`]: use a second core, and
     /// stop before the final pass, which `run_with` runs itself.
     parallel: bool,
+    /// The outcome of an earlier job with the same input, settings and
+    /// target ([`MasterJob::with_known_outcome`]): its settings and report.
+    known: Option<(Settings, MasterReport)>,
 }
 
 impl MasterJob {
@@ -233,6 +236,7 @@ impl MasterJob {
             report: MasterReport { target, ..Default::default() },
             master: vec![Vec::new(); channels],
             parallel: false,
+            known: None,
         })
     }
 
@@ -253,6 +257,21 @@ impl MasterJob {
         if fits && matches!(self.phase, Phase::Input { pos: 0, .. }) {
             self.input_report = Some(report);
             self.input_work = 0;
+        }
+        self
+    }
+
+    /// Starts the job knowing its outcome: `settings` and `report` are what
+    /// [`MasterJob::finish`] gave for an earlier job on the same input with
+    /// the same settings and target (the search is deterministic, so it
+    /// would find them again). The job skips the search and renders the
+    /// chain once with those settings: the same samples (a plain render
+    /// with the chosen settings gives the master, see [`MasterResult`]) and
+    /// the same report, its measurements taken again on the way. Ignored
+    /// without a target or after the first step.
+    pub fn with_known_outcome(mut self, settings: Settings, report: MasterReport) -> Self {
+        if self.target.is_some() && report.target == self.target && matches!(self.phase, Phase::Input { pos: 0, .. }) {
+            self.known = Some((settings, report));
         }
         self
     }

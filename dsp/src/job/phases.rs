@@ -186,7 +186,7 @@ impl MasterJob {
     /// grows if the search needs more passes than usual).
     fn fraction(&mut self) -> f64 {
         let n = self.frames().max(1) as u64;
-        let searching = self.target.is_some() && self.report.input_lufs.is_some();
+        let searching = self.known.is_none() && self.target.is_some() && self.report.input_lufs.is_some();
         let expected_passes = if searching { EXPECTED_PASSES.max(self.passes + 1) } else { 1 };
         let total = self.input_work + 2 * n * expected_passes as u64 + if searching { 2 * n } else { 0 };
         let f = (self.work_done as f64 / total as f64).min(0.99);
@@ -218,6 +218,12 @@ impl MasterJob {
     fn input_measured(&mut self, rep: LoudnessReport) {
         self.report.input_lufs = rep.integrated_lufs;
         self.report.input_loudness = rep;
+        if let Some((settings, _)) = &self.known {
+            // The outcome is known: one render with its settings.
+            self.settings = *settings;
+            self.plan();
+            return;
+        }
         if let Some(t) = self.target {
             self.search = Some(Search::new(self.settings, t, self.report.input_lufs, SearchConfig::default()));
             if self.report.input_lufs.is_some() {
@@ -330,6 +336,11 @@ impl MasterJob {
             o.proxy_passes = self.proxy_passes;
             r.warning = o.warning.clone();
             r.target_outcome = Some(o);
+        } else if let Some((_, known)) = self.known.take() {
+            // The search's verdict as it was (its figures are this master's).
+            r.passes = known.passes;
+            r.warning = known.warning;
+            r.target_outcome = known.target_outcome;
         } else if r.input_lufs.is_none() {
             r.warning = Some("the input is silent (below the −70 LUFS absolute gate)".into());
         }

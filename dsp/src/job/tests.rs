@@ -307,3 +307,43 @@ fn a_streamed_master_is_not_collected() {
     while !job.step_with(10_000, |_| {}).done {}
     job.into_result();
 }
+
+#[test]
+fn a_known_outcome_gives_the_same_master_and_report() {
+    // A job told the outcome of an earlier one (same input, settings and
+    // target) renders once and gives the same samples and report: run
+    // natively or streamed, with the pass kept or not, with the proxy search
+    // or without, through a limiter at less than full amount too.
+    let sr = 22_050;
+    for (ch, secs) in [(2, PROXY_MIN_S as usize + 2), (1, 4)] {
+        let input = programme(ch, secs, sr, 60);
+        for (t, amount) in [(Target { lufs: -12.0, ceiling_dbtp: -1.0 }, 100.0), (Target { lufs: -9.0, ceiling_dbtp: -0.5 }, 70.0)] {
+            let settings = Settings { amount_pct: amount, ..Settings::default() };
+            let what = format!("{ch} ch, {secs} s, {t:?}, amount {amount}");
+            let searched = MasterJob::shared(input.clone(), sr, settings, Some(t)).unwrap().run();
+            let known = |limit| {
+                MasterJob::shared(input.clone(), sr, settings, Some(t))
+                    .unwrap()
+                    .keep_passes_up_to(limit)
+                    .with_known_outcome(searched.settings, searched.report.clone())
+            };
+            let once = known(usize::MAX).run();
+            assert_eq!(once.channels, searched.channels, "{what}");
+            assert_eq!(once.report, searched.report, "{what}");
+            assert_eq!(once.settings, searched.settings, "{what}");
+            for limit in [0, usize::MAX] {
+                let (out, s, report) = stream(known(limit), 30_000);
+                assert_eq!(out, searched.channels, "{what}, streamed");
+                assert_eq!(report, searched.report, "{what}, streamed");
+                assert_eq!(s, searched.settings, "{what}, streamed");
+            }
+            // An outcome for another target is not taken.
+            let other = Target { lufs: t.lufs - 3.0, ..t };
+            let r = MasterJob::shared(input.clone(), sr, settings, Some(other))
+                .unwrap()
+                .with_known_outcome(searched.settings, searched.report.clone())
+                .run();
+            assert_ne!(r.report.output_lufs, searched.report.output_lufs, "{what}");
+        }
+    }
+}

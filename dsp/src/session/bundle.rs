@@ -13,17 +13,19 @@
 //! 1. each master (the streaming one, which feeds the streaming and CD
 //!    files, then the loud and quiet variants when asked for) is stepped
 //!    with its files' deliveries taking its final pieces as they come;
-//! 2. each delivery checks its ceiling and encodes, measuring the samples it
-//!    writes (a long file's delivery that does not keep its converted master
-//!    has the master rendered again, with the settings found, as
-//!    [`super::export::Export`] does);
-//! 3. each file's report is made from those figures and its bytes' SHA-256
-//!    (one step per file) and it is added to the [`BundleBuilder`];
+//! 2. each delivery, in turn, checks its ceiling and encodes, measuring the
+//!    samples it writes (a long file's delivery that does not keep its
+//!    converted master has the master rendered again, with the settings
+//!    found, as [`super::export::Export`] does);
+//! 3. as soon as a file is finished, its report is made from those figures
+//!    and its bytes' SHA-256 (one step) and it is added to the
+//!    [`BundleBuilder`] ([`BundleJob::next_file`] hands it out);
 //! 4. the ZIP is written ([`BundleJob::finish`]), with where each file lies
 //!    in it ([`zip_entries`]), so the host can read each file back out of
 //!    the ZIP to check it.
 
 use super::export::KEEP_PASS_LIMIT_BYTES;
+use super::outcomes::Outcomes;
 use super::Session;
 use crate::bundle::make::master_settings;
 use crate::bundle::{encode, BundleBuilder, BundleMeta, BundleReport, Deliverable, FileEntry, FileReport, Origin, Role};
@@ -115,6 +117,9 @@ pub struct BundleJob {
     last: Progress,
     /// Files handed out by [`BundleJob::next_file`] so far.
     handed_out: usize,
+    /// The session's master-to-target outcomes (each master skips the
+    /// search when the studio found its outcome already).
+    outcomes: Outcomes,
 }
 
 impl BundleJob {
@@ -153,6 +158,7 @@ impl BundleJob {
             done: None,
             last: Progress { fraction: 0.0, phase: "starting", done: false },
             handed_out: 0,
+            outcomes: session.outcomes().clone(),
         })
     }
 
@@ -221,6 +227,8 @@ impl BundleJob {
                 s.takes_input = false;
             }
             if first {
+                let plan = &self.files[g.slots[0].plan];
+                self.outcomes.remember(&master_settings(&self.meta.settings, plan), plan.target(), &settings, &report);
                 if let Some(w) = &report.warning {
                     let name = &self.files[g.slots[0].plan].name;
                     self.builder.as_mut().expect("builder").warn(format!("{name}: {w}"));
@@ -240,6 +248,24 @@ impl BundleJob {
             self.last = Progress { fraction: frac(0.75), phase: "checking the true peak", done: false };
             return Ok(());
         }
+        // 3. A finished file is measured and added at once (its report from
+        //    the delivery's figures and its SHA-256), so that the host can
+        //    check it while the next file is made.
+        let settings = g.outcome.as_ref().expect("outcome").0;
+        //    (In the plan's order, as the CLI adds them: the report's warnings
+        //    come in the same order.)
+        if let Some(s) = g.slots.iter_mut().find(|s| !s.added).filter(|s| s.delivery.is_none()) {
+            let plan = &self.files[s.plan];
+            let bytes = std::mem::take(&mut s.bytes);
+            let figures = s.figures.take().ok_or_else(|| format!("{}: the file was not measured", plan.name))?;
+            let format = wav_format(&bytes).map_err(|e| format!("{}: {e}", plan.name))?;
+            let measured = FileReport::from_figures(format, &bytes, figures);
+            let origin = Origin { settings: Some(settings), ceiling_gain_db: s.ceiling_gain_db.unwrap_or(0.0) };
+            self.builder.as_mut().expect("builder").add_file(plan, bytes, measured, origin)?;
+            s.added = true;
+            self.last = Progress { fraction: frac(0.9), phase: "measuring the files", done: false };
+            return Ok(());
+        }
         if let Some(s) = g.slots.iter_mut().find(|s| s.delivery.is_some()) {
             let name = &self.files[s.plan].name;
             let d = s.delivery.as_mut().expect("delivery");
@@ -257,20 +283,6 @@ impl BundleJob {
             self.last = Progress { fraction: frac(0.8), phase: "encoding", done: false };
             return Ok(());
         }
-        // 3. Measure and add the next file.
-        let settings = g.outcome.as_ref().expect("outcome").0;
-        if let Some(s) = g.slots.iter_mut().find(|s| !s.added) {
-            let plan = &self.files[s.plan];
-            let bytes = std::mem::take(&mut s.bytes);
-            let figures = s.figures.take().ok_or_else(|| format!("{}: the file was not measured", plan.name))?;
-            let format = wav_format(&bytes).map_err(|e| format!("{}: {e}", plan.name))?;
-            let measured = FileReport::from_figures(format, &bytes, figures);
-            let origin = Origin { settings: Some(settings), ceiling_gain_db: s.ceiling_gain_db.unwrap_or(0.0) };
-            self.builder.as_mut().expect("builder").add_file(plan, bytes, measured, origin)?;
-            s.added = true;
-            self.last = Progress { fraction: frac(0.9), phase: "measuring the files", done: false };
-            return Ok(());
-        }
         self.group = None;
         self.group_at += 1;
         self.last = Progress { fraction: frac(0.0), phase: "mastering", done: false };
@@ -286,6 +298,7 @@ impl BundleJob {
             .map_err(|e| e.to_string())?
             .with_input_report(self.input_report.clone())
             .keep_passes_up_to(KEEP_PASS_LIMIT_BYTES);
+        let job = self.outcomes.apply(job, &settings, first.target());
         let tags = self.meta.tags_in_files.then_some(&self.meta.tags);
         let (ch, frames) = (self.input.len(), self.input.first().map_or(0, Vec::len));
         let slots = plans

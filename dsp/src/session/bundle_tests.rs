@@ -71,3 +71,35 @@ fn bad_tags_and_unanalysed_files_are_refused() {
     assert!(BundleJob::start(&fresh, meta(true), false, false).is_err());
     assert!(zip_entries(b"not a zip").is_err());
 }
+
+/// After the studio has mastered the file to the platform's target (a
+/// preview with the same settings), the bundle's streaming master skips the
+/// search: fewer steps, and still the CLI's ZIP byte for byte.
+#[test]
+fn a_bundle_after_a_preview_skips_the_search_and_is_the_same() {
+    let sr = 44_100;
+    let audio: Vec<Vec<f32>> = (0..2).map(|c| crate::test_signals::noise_bursts(sr as usize * 8, 0.3, 70 + c, 4.0)).collect();
+    let source = Source { channels: Arc::new(audio.clone()), sample_rate: sr, report: None };
+    let m = meta(true);
+    let want = make(&source, &m, false, false).unwrap();
+    let steps = |s: &Session| {
+        let mut job = BundleJob::start(s, m.clone(), false, false).unwrap();
+        let mut n = 0;
+        while !job.step(7_000).done {
+            n += 1;
+        }
+        let got = job.finish().unwrap();
+        assert!(got.zip == want.zip);
+        n
+    };
+    let cold = steps(&session(&audio, sr));
+    let warm_session = session(&audio, sr);
+    let p = crate::loudness::platforms::find("spotify").unwrap();
+    let mut studio = m.settings;
+    studio.limiter.ceiling_dbtp = p.ceiling_dbtp as f32;
+    let target = Some(crate::loudness::target::Target { lufs: p.target_lufs.expect("a loudness target"), ceiling_dbtp: p.ceiling_dbtp });
+    let mut preview = crate::session::export::Export::start_analysis_only(&warm_session, studio, target).unwrap();
+    while !preview.step(50_000).done {}
+    let warm = steps(&warm_session);
+    assert!(warm < cold, "{warm} steps after the preview, {cold} without");
+}

@@ -27,6 +27,7 @@
 //! with the analysis and no file: the master as it will be exported, without
 //! writing it.
 
+use super::outcomes::Outcomes;
 use super::Session;
 use crate::analysis::{Analysis, Analyzer};
 use crate::delivery::{ceiling_for, chain_settings, dither_for, Delivery, DeliverySpec, Measured};
@@ -55,6 +56,9 @@ pub struct Export {
     sample_rate: u32,
     /// The settings as asked (the chain's dither as the artist set it).
     asked: Settings,
+    /// What the first job was asked (its settings and target), and where
+    /// the session keeps the outcomes found.
+    key: (Settings, Option<Target>, Outcomes),
     /// The first job's outcome, once it is done.
     outcome: Option<(Settings, MasterReport)>,
     /// The release file (none for a preview).
@@ -138,14 +142,18 @@ impl Export {
         let Some(analysis) = session.analysis() else {
             return Err(DspError::BadInput("the file is still being analysed".into()));
         };
-        let job = MasterJob::shared(session.input().clone(), session.sample_rate(), chain_settings(settings), target)?
+        let job_settings = chain_settings(settings);
+        let job = MasterJob::shared(session.input().clone(), session.sample_rate(), job_settings, target)?
             .with_input_report(analysis.loudness.clone())
             .keep_passes_up_to(KEEP_PASS_LIMIT_BYTES);
+        let outcomes = session.outcomes().clone();
+        let job = outcomes.apply(job, &job_settings, target);
         Ok(Self {
             job: Some(job),
             input: session.input().clone(),
             sample_rate: session.sample_rate(),
             asked: settings,
+            key: (job_settings, target, outcomes),
             outcome: None,
             delivery: None,
             failed: None,
@@ -187,6 +195,8 @@ impl Export {
             }
             let (settings, report) = self.job.take().expect("job").finish();
             if first {
+                let (asked, target, outcomes) = &self.key;
+                outcomes.remember(asked, *target, &settings, &report);
                 self.outcome = Some((settings, report));
             }
         }

@@ -26,6 +26,7 @@
 
 pub mod bundle;
 pub mod export;
+pub mod outcomes;
 pub mod pieces;
 pub mod verify;
 
@@ -75,6 +76,8 @@ pub struct Session {
     analyzed: usize,
     /// The finished analysis.
     analysis: Option<Analysis>,
+    /// Master-to-target outcomes found on this audio.
+    outcomes: outcomes::Outcomes,
 }
 
 impl Session {
@@ -103,6 +106,7 @@ impl Session {
             analyzer: None,
             analyzed: 0,
             analysis: None,
+            outcomes: outcomes::Outcomes::default(),
         })
     }
 
@@ -221,6 +225,11 @@ impl Session {
     /// Fraction of the file analysed, 0..1.
     pub fn analyze_fraction(&self) -> f64 {
         self.analyzed as f64 / self.frames as f64
+    }
+
+    /// The master-to-target outcomes found on this audio so far.
+    pub fn outcomes(&self) -> &outcomes::Outcomes {
+        &self.outcomes
     }
 
     /// The analysis, once finished.

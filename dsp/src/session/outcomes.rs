@@ -1,0 +1,54 @@
+//! Master-to-target outcomes found on a session's audio, so that a later job
+//! with the same settings and target skips the search
+//! ([`MasterJob::with_known_outcome`]): the studio masters the file as the
+//! artist works, and the export or the release bundle that follows renders
+//! the chain once instead of searching again. The search is deterministic,
+//! so the files are byte for byte those a search would give (and the CLI's).
+//!
+//! A new file is a new session, with no outcomes.
+
+use crate::job::{MasterJob, MasterReport};
+use crate::loudness::target::Target;
+use crate::settings::Settings;
+use std::sync::{Arc, Mutex};
+
+/// Outcomes kept, newest last.
+const KEPT: usize = 8;
+
+/// One job's outcome: what it was asked, and what it found.
+struct Known {
+    asked: Settings,
+    target: Target,
+    found: Settings,
+    report: MasterReport,
+}
+
+/// The outcomes of a session's jobs, shared by the jobs it starts.
+#[derive(Clone, Default)]
+pub struct Outcomes(Arc<Mutex<Vec<Known>>>);
+
+impl Outcomes {
+    /// `job` (asked `asked` to `target`) with the outcome of an earlier job
+    /// asked the same, if there was one.
+    pub fn apply(&self, job: MasterJob, asked: &Settings, target: Option<Target>) -> MasterJob {
+        let Some(target) = target else { return job };
+        let known = self.0.lock().ok().and_then(|k| {
+            k.iter().rev().find(|k| k.asked == *asked && k.target == target).map(|k| (k.found, k.report.clone()))
+        });
+        match known {
+            Some((found, report)) => job.with_known_outcome(found, report),
+            None => job,
+        }
+    }
+
+    /// Keeps the outcome of a finished job asked `asked` to `target`.
+    pub fn remember(&self, asked: &Settings, target: Option<Target>, found: &Settings, report: &MasterReport) {
+        let Some(target) = target else { return };
+        if let Ok(mut k) = self.0.lock() {
+            k.retain(|k| !(k.asked == *asked && k.target == target));
+            k.push(Known { asked: *asked, target, found: *found, report: report.clone() });
+            let over = k.len().saturating_sub(KEPT);
+            k.drain(..over);
+        }
+    }
+}
