@@ -41,7 +41,6 @@ async function runBundle(id, metaJson, loud, quiet) {
     for (;;) {
       guard(t);
       const finished = check(wasm.lqs_bundle_step(host, BUNDLE_BUDGET));
-      { const ph = phaseText(); if (ph !== self.lastPh) { console.log(`bundle: ${(performance.now() - started).toFixed(0)} ms ${ph}`); self.lastPh = ph; } }
       handOutFiles(id);
       if (finished) break;
       if (performance.now() - sliceStart > SLICE_MS) {

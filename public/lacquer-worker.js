@@ -26,6 +26,7 @@ const ANALYZE_BUDGET = 1 << 16;        // frames per analysis call
 const EXPORT_BUDGET = 1 << 15;         // frames of work per export call
 const OVERVIEW_COLUMNS = 2048;         // waveform overview in the summary
 const EXPORT_PREFIX = 'lacquer-export-';
+const CHECKER_NAME = 'lacquer-checker';   // the name the page gives the checker instance
 const FORMAT_TYPES = ['audio/wav', 'audio/wav', 'audio/wav', 'audio/flac', 'audio/flac', 'application/zip'];
 
 importScripts('lacquer-release.js');
@@ -90,7 +91,9 @@ async function init() {
   const { instance } = await WebAssembly.instantiate(await resp.arrayBuffer(), {});
   wasm = instance.exports;
   host = wasm.lqs_create();
-  removeOldExports();
+  // The checker (a second instance that only measures files) leaves the
+  // exports alone: one of them may be on its way to the download.
+  if (self.name !== CHECKER_NAME) removeOldExports();
   post({ type: 'ready' });
 }
 

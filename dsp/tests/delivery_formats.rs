@@ -235,3 +235,28 @@ fn bad_isrc_is_refused_clearly() {
     let e = Delivery::new(spec, 2, 100, 44_100, None, DitherSpec::default(), usize::MAX).err().unwrap();
     assert!(e.to_string().contains("CC-XXX-YY-NNNNN"), "{e}");
 }
+
+/// A loud, noisy 24-bit master (which `flacenc`'s Rice coder alone makes
+/// many times larger than its WAV) stays within its WAV's size as FLAC, and
+/// still passes `flac -t` and decodes bit-exact.
+#[test]
+fn noisy_24_bit_flac_is_never_larger_than_its_wav() {
+    let n = 48_000 * 3 + 11;
+    let mut s = 0x9E37_79B9u32;
+    let x: Vec<Vec<f32>> = (0..2)
+        .map(|_| {
+            (0..n)
+                .map(|_| {
+                    s ^= s << 13;
+                    s ^= s >> 17;
+                    s ^= s << 5;
+                    ((s as f64 / u32::MAX as f64 - 0.5) * 1.2) as f32
+                })
+                .collect()
+        })
+        .collect();
+    let flac = check_flac(&x, 48_000, Format::Flac24, Rate::Source, Tags::default(), "noisy-24");
+    let spec = DeliverySpec { format: Format::Wav24, rate: Rate::Source, tags: Tags::default() };
+    let (wav, _) = deliver(&x, 48_000, spec, Some(-1.0), usize::MAX);
+    assert!(flac.len() <= wav.len() + wav.len() / 100, "FLAC {} bytes, WAV {} bytes", flac.len(), wav.len());
+}

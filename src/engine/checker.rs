@@ -20,7 +20,7 @@ impl Engine {
         }
         let weak: Weak<_> = Rc::downgrade(&self.inner);
         let (state, studio) = (self.state, self.studio);
-        let link = Rc::new(WorkerLink::start(move |ev| {
+        let link = Rc::new(WorkerLink::start_checker(move |ev| {
             if let Some(inner) = weak.upgrade() {
                 Engine { inner, state, studio }.on_checker_event(ev);
             }

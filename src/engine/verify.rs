@@ -127,9 +127,7 @@ fn codec_answer(id: u32) -> JsFuture {
 /// returns the figures. Fails when the browser cannot decode it, or decodes
 /// it at another rate.
 pub(crate) async fn check_file(file: &Blob, rate: u32, opus: bool, worker: &WorkerLink, id: u32) -> Result<Checked, String> {
-    let t0 = js_sys::Date::now();
     let data: ArrayBuffer = JsFuture::from(file.array_buffer()).await.map_err(js_err)?.unchecked_into();
-    web_sys::console::log_1(&format!("check: read {} ms", js_sys::Date::now() - t0).into());
     let ctx = OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(1, 1, rate as f32)
         .map_err(|e| format!("the browser cannot decode audio at {rate} Hz: {}", js_err(e)))?;
     let decoded = JsFuture::from(ctx.decode_audio_data(&data).map_err(js_err)?)
@@ -137,7 +135,6 @@ pub(crate) async fn check_file(file: &Blob, rate: u32, opus: bool, worker: &Work
         .map_err(|e| format!("the browser could not decode the file again: {}", js_err(e)))?;
     drop(data);
     let buffer: AudioBuffer = decoded.unchecked_into();
-    web_sys::console::log_1(&format!("check: decoded {} ms", js_sys::Date::now() - t0).into());
     let (channels, frames) = (buffer.number_of_channels(), buffer.length());
     if buffer.sample_rate() as u32 != rate {
         return Err(format!("the browser decoded it at {} Hz, not {rate} Hz", buffer.sample_rate()));
@@ -177,7 +174,6 @@ pub(crate) async fn check_file(file: &Blob, rate: u32, opus: bool, worker: &Work
     drop(all);
     drop(buffer);
     worker.send("verify-end", id, &[], &[]);
-    web_sys::console::log_1(&format!("check: sent {} ms", js_sys::Date::now() - t0).into());
     let msg = done.await.map_err(js_err)?;
     if msg.is_null() || msg.is_undefined() {
         return Err("the check was stopped".into());

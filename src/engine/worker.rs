@@ -14,6 +14,8 @@ use web_sys::{ErrorEvent, MessageEvent, MessagePort, Worker};
 
 /// URL of the worker script, relative to the page.
 const WORKER_URL: &str = "lacquer-worker.js";
+/// The checker's name (the worker script reads it as `self.name`).
+const CHECKER_NAME: &str = "lacquer-checker";
 
 /// A message from the worker.
 pub(crate) enum Event {
@@ -135,6 +137,20 @@ impl WorkerLink {
     /// `Failed { fatal: true }` if it dies.
     pub(crate) fn start(on_event: impl Fn(Event) + Clone + 'static) -> Result<Self, String> {
         let worker = Worker::new(WORKER_URL).map_err(|e| format!("the engine worker could not start: {}", js_err(e)))?;
+        Self::attach(worker, on_event)
+    }
+
+    /// Starts the checker: the same worker script under [`CHECKER_NAME`],
+    /// which measures files and leaves the engine's exports alone.
+    pub(crate) fn start_checker(on_event: impl Fn(Event) + Clone + 'static) -> Result<Self, String> {
+        let options = web_sys::WorkerOptions::new();
+        options.set_name(CHECKER_NAME);
+        let worker = Worker::new_with_options(WORKER_URL, &options)
+            .map_err(|e| format!("the checker could not start: {}", js_err(e)))?;
+        Self::attach(worker, on_event)
+    }
+
+    fn attach(worker: Worker, on_event: impl Fn(Event) + Clone + 'static) -> Result<Self, String> {
         let on = on_event.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             if let Some(e) = parse(ev.data()) {

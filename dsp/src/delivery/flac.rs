@@ -13,6 +13,10 @@
 //! that of every block but the last (RFC 9639 §8.2); a stream shorter than
 //! one block declares its own length (at least 16, the format's minimum).
 //!
+//! A frame is never larger than its block stored VERBATIM
+//! ([`super::flac_verbatim`]): `flacenc`'s Rice coder can make a loud,
+//! noisy 24-bit block many times larger than its samples.
+//!
 //! Natively, blocks are encoded [`PARALLEL_BLOCKS`] at a time on two
 //! threads; the bytes are the same as one at a time (each frame depends only
 //! on its own samples and number).
@@ -86,9 +90,9 @@ fn encode_blocks(
             .map_err(|e| DspError::BadInput(format!("FLAC: {e}")))?;
         let mut sink = flacenc::bitsink::ByteSink::new();
         frame.write(&mut sink).map_err(|e| DspError::BadInput(format!("FLAC: {e:?}")))?;
-        let bytes = sink.as_slice();
+        let bytes = super::flac_verbatim::bounded(sink.as_slice().to_vec(), chunk, channels, info.bits_per_sample() as u16);
         sizes.push(bytes.len());
-        out.extend_from_slice(bytes);
+        out.extend_from_slice(&bytes);
     }
     Ok(sizes)
 }

@@ -73,6 +73,7 @@
 
 pub mod dither;
 pub mod flac;
+mod flac_verbatim;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod host;
 pub mod resample;
