@@ -102,7 +102,16 @@ function verifyPiece(id, offset, data) {
   if (!v || v.id !== id) return;
   v.queue.push({ offset, data });
   if (v.codec) v.codec.push(data);
-  if (!v.pumping) v.pumping = pump(v).catch((e) => { v.error = v.error || e; }).finally(() => { v.pumping = null; });
+  ensurePump(v);
+}
+
+// Starts the pump unless it runs; a pump that ends with pieces queued
+// meanwhile (they came after its last look) starts again.
+function ensurePump(v) {
+  if (v.pumping || v.error || v.cancelled || !v.queue.length) return;
+  v.pumping = pump(v)
+    .catch((e) => { v.error = v.error || e; })
+    .finally(() => { v.pumping = null; ensurePump(v); });
 }
 
 // Measures the queued pieces in slices of about SLICE_MS.
@@ -134,6 +143,7 @@ async function verifyEnd(id) {
   try {
     while (v.pumping) await v.pumping;
     if (v.error) throw v.error;
+    if (v.queue.length && !v.cancelled) throw new EngineError('the check ended with frames not measured');
     if (v.cancelled) throw new Cancelled();
     check(wasm.lqs_verify_report(host));
     const figures = JSON.parse(outText());
@@ -244,9 +254,18 @@ class OpusCheck {
         const s = Math.max(start, lane.from), e = Math.min(start + n, lane.to);
         if (s >= e) continue;
         lane.pending.push({ at: s, data: data.map((ch) => ch.subarray(s - start, e - start)) });
-        if (!lane.feeding) lane.feeding = this.feed(lane).finally(() => { lane.feeding = null; });
+        this.ensureFeeding(lane);
       }
     });
+  }
+
+  // Starts feeding the lane's encoder unless it runs; a feed that ends with
+  // pieces queued meanwhile starts again.
+  ensureFeeding(lane) {
+    if (lane.feeding || !lane.pending.length || this.cancelled || this.failure) return;
+    lane.feeding = this.feed(lane)
+      .catch((e) => { this.failure = this.failure || e; })
+      .finally(() => { lane.feeding = null; this.ensureFeeding(lane); });
   }
 
   async feed(lane) {
@@ -276,6 +295,7 @@ class OpusCheck {
       for (const lane of this.lanes) {
         while (lane.feeding) await lane.feeding;
         if (this.cancelled) break;
+        if (lane.pending.length && !this.failure) throw new Error('the codec check ended with frames not encoded');
         await lane.encoder.flush();
         await lane.decoder.flush();
       }
