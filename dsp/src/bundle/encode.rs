@@ -12,6 +12,7 @@ use crate::delivery::{self, Delivery, DeliverySpec, Format, Rate, Tags};
 use crate::loudness::file_meter::FileFigures;
 use crate::render::{in_step, PIECE};
 use crate::settings::Settings;
+use std::sync::Arc;
 
 /// A file's bytes, and the gain the delivery stage applied to hold its
 /// ceiling after conversion and dither (0 dB when none was needed).
@@ -77,12 +78,35 @@ pub fn encode(
     tags: Option<&Tags>,
 ) -> Result<Encoded, String> {
     let frames = master.first().map_or(0, Vec::len);
-    let err = |e: crate::DspError| format!("{}: {e}", plan.name);
+    let d = start(plan, master.len(), frames, sample_rate, settings, tags, usize::MAX)?;
+    run(plan, d, master)
+}
+
+/// [`encode`] of a master the caller shares: a file at the master's rate
+/// reads it where it is ([`Delivery::take_whole`]) instead of keeping a copy.
+pub fn encode_shared(
+    plan: &Deliverable,
+    master: &Arc<Vec<Vec<f32>>>,
+    sample_rate: u32,
+    settings: &Settings,
+    tags: Option<&Tags>,
+) -> Result<Encoded, String> {
+    let frames = master.first().map_or(0, Vec::len);
     let mut d = start(plan, master.len(), frames, sample_rate, settings, tags, usize::MAX)?;
-    let size = d.out_frames() * master.len() * (plan.bits as usize / 8) + 4096;
+    if d.take_whole(master).map_err(|e| format!("{}: {e}", plan.name))? {
+        return run(plan, d, &[]);
+    }
+    run(plan, d, master)
+}
+
+/// Pushes `master` into `d` (nothing when it took the master whole), then
+/// measures, encodes and finishes the file.
+fn run(plan: &Deliverable, mut d: Delivery, master: &[Vec<f32>]) -> Result<Encoded, String> {
+    let err = |e: crate::DspError| format!("{}: {e}", plan.name);
+    let size = d.out_frames() * d.channels() * (plan.bits as usize / 8) + 4096;
     let mut bytes = Vec::with_capacity(size);
     loop {
-        for piece in in_step(master.iter().map(|c| c.chunks(PIECE)).collect()) {
+        for piece in in_step(master.iter().map(|c| c.chunks(PIECE)).collect()).take_while(|_| !master.is_empty()) {
             d.push(&piece).map_err(err)?;
             bytes.append(&mut d.take_bytes());
         }

@@ -72,7 +72,7 @@ fn both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + 
 /// Encodes and measures one file.
 fn file(
     plan: &Deliverable,
-    master: &[Vec<f32>],
+    master: &Arc<Vec<Vec<f32>>>,
     sample_rate: u32,
     settings: &Settings,
     meta: &BundleMeta,
@@ -80,7 +80,7 @@ fn file(
     let tags = meta.tags_in_files.then_some(&meta.tags);
     // The dither of each file follows the artist's output settings (the
     // master's own have the chain's dither off).
-    let e = encode::encode(plan, master, sample_rate, &meta.settings, tags)?;
+    let e = encode::encode_shared(plan, master, sample_rate, &meta.settings, tags)?;
     let format = super::measure::wav_format(&e.bytes).map_err(|err| format!("{}: {err}", plan.name))?;
     let measured = FileReport::from_figures(format, &e.bytes, e.figures);
     Ok((e.bytes, measured, Origin { settings: Some(*settings), ceiling_gain_db: e.ceiling_gain_db }))
@@ -107,6 +107,7 @@ pub fn make_files(source: &Source, meta: &BundleMeta, loud: bool, quiet: bool) -
     let streaming = find(Role::Streaming).ok_or("the plan has no streaming master")?;
     let cd = find(Role::Cd).ok_or("the plan has no CD master")?;
     let (channels, settings, report) = master(source, meta, streaming)?;
+    let channels = Arc::new(channels);
     if let Some(w) = &report.warning {
         builder.warn(format!("{}: {w}", streaming.name));
     }
@@ -118,6 +119,7 @@ pub fn make_files(source: &Source, meta: &BundleMeta, loud: bool, quiet: bool) -
     for role in [Role::Loud, Role::Quiet] {
         let Some(plan) = find(role) else { continue };
         let (channels, settings, report) = master(source, meta, plan)?;
+        let channels = Arc::new(channels);
         if let Some(w) = &report.warning {
             builder.warn(format!("{}: {w}", plan.name));
         }

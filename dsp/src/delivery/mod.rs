@@ -81,6 +81,7 @@ pub mod tags;
 mod wav_out;
 
 use crate::error::DspError;
+use std::sync::Arc;
 use crate::loudness::file_meter::{FileFigures, FileLoudness, FilePeaks};
 use crate::loudness::true_peak16::Peak16;
 use crate::loudness::target::Target;
@@ -345,8 +346,9 @@ pub struct Delivery {
     pushed: usize,
     /// The rate converter of this pass (None at the source rate).
     converter: Option<Converter>,
-    /// The converted signal, while kept.
-    kept: Option<Vec<Vec<f32>>>,
+    /// The converted signal, while kept (shared with the host when it gave
+    /// the whole master at the file's rate: [`Delivery::take_whole`]).
+    kept: Option<Arc<Vec<Vec<f32>>>>,
     /// Whether the converted signal is kept (for the whole file).
     keeps: bool,
     /// Where things are.
@@ -422,7 +424,7 @@ impl Delivery {
             ceiling_dbtp,
             pushed: 0,
             converter: None,
-            kept: keep.then(|| (0..channels).map(|_| Vec::with_capacity(out_frames)).collect()),
+            kept: keep.then(|| Arc::new((0..channels).map(|_| Vec::with_capacity(out_frames)).collect())),
             keeps: keep,
             phase: Phase::Input(mode),
             again: false,
@@ -451,6 +453,11 @@ impl Delivery {
             self.loudness = Some(FileLoudness::new(self.channels, self.out_rate)?);
         }
         Ok(())
+    }
+
+    /// Channels.
+    pub fn channels(&self) -> usize {
+        self.channels
     }
 
     /// The file's rate, Hz.
@@ -498,6 +505,22 @@ impl Delivery {
         self.again
     }
 
+    /// Takes the whole master at once, shared rather than copied, when the
+    /// file keeps the master's rate and keeps its signal, before anything
+    /// was pushed: then returns true and [`Delivery::step`] measures and
+    /// encodes it. Otherwise does nothing and returns false (the host
+    /// pushes the master instead).
+    pub fn take_whole(&mut self, master: &Arc<Vec<Vec<f32>>>) -> Result<bool, DspError> {
+        let fits = master.len() == self.channels && master.iter().all(|c| c.len() == self.in_frames);
+        if self.out_rate != self.source_rate || self.pushed != 0 || self.phase != Phase::Input(Mode::Keep) || !fits {
+            return Ok(false);
+        }
+        self.kept = Some(master.clone());
+        self.pushed = self.in_frames;
+        self.input_done()?;
+        Ok(true)
+    }
+
     /// Takes the next piece of the master: one slice per channel, in order.
     pub fn push(&mut self, piece: &[&[f32]]) -> Result<(), DspError> {
         let Phase::Input(mode) = self.phase else {
@@ -533,7 +556,8 @@ impl Delivery {
     fn consume(&mut self, mode: Mode, p: &[&[f32]]) -> Result<(), DspError> {
         match mode {
             Mode::Keep => {
-                for (k, c) in self.kept.as_mut().expect("kept").iter_mut().zip(p) {
+                let kept = Arc::get_mut(self.kept.as_mut().expect("kept")).expect("a kept signal taken whole is never pushed to");
+                for (k, c) in kept.iter_mut().zip(p) {
                     k.extend_from_slice(c);
                 }
                 Ok(())
