@@ -21,6 +21,7 @@ const ZIP_PIECE = 8 << 20;             // bytes of the ZIP copied out at a time
 const OPUS_BITRATE = 160000;           // bits/s of the codec check
 const OPUS_CHUNK = 48000;              // frames per AudioData handed to the encoder
 const OPUS_WARMUP_S = 1;               // s the codec check's second encoder starts early
+const OPUS_QUEUE = 4;                  // pieces queued per codec lane before the check waits
 
 let verifying = null;  // the check in progress (verifyBegin)
 
@@ -134,6 +135,10 @@ async function pump(v) {
         sliceStart = performance.now();
       }
     }
+    // The page sends ahead only so far: it waits for these acknowledgements,
+    // given once a piece is measured and the codec has room for more.
+    if (v.codec) await v.codec.room();
+    post({ type: 'verify-ack', id: v.id, frames: n });
   }
 }
 
@@ -241,6 +246,14 @@ class OpusCheck {
     });
     lane.encoder.configure(config);
     return lane;
+  }
+
+  // Resolves once every lane's queue is short again.
+  async room() {
+    await this.ready;
+    while (!this.cancelled && !this.failure && this.lanes.some((l) => l.pending.length > OPUS_QUEUE)) {
+      await new Promise((r) => setTimeout(r, 2));
+    }
   }
 
   // The next frames (one Float32Array per channel): queued for each lane

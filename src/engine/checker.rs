@@ -46,6 +46,10 @@ impl Engine {
             }
             Event::Release { kind, id, data } if kind == "verified" => verify::settle(id, &data),
             Event::Release { kind, id, data } if kind == "codec-checked" => verify::settle_codec(id, &data),
+            Event::Release { kind, id, data } if kind == "verify-ack" => {
+                let frames = js_sys::Reflect::get(&data, &"frames".into()).ok().and_then(|f| f.as_f64()).unwrap_or(0.0);
+                verify::acknowledged(id, frames as u32);
+            }
             Event::Cancelled { id } => {
                 verify::settle(id, &wasm_bindgen::JsValue::NULL);
                 verify::settle_codec(id, &wasm_bindgen::JsValue::NULL);

@@ -277,12 +277,13 @@ impl Engine {
         self.preview_if_missing();
     }
 
-    /// Largest file the page decodes again to check it, as f32 bytes: about
-/// 3 minutes of 44.1 kHz stereo. Longer files are offered with the
-/// delivery's own measurement of their final samples: decoding one again
-/// holds it whole on the page and, for a 5-minute song, takes a main-thread
-/// task over 50 ms, which the engine never allows.
-const VERIFY_LIMIT_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+    /// Largest FLAC file the page decodes again to check it, as f32 bytes:
+    /// about 3 minutes of 44.1 kHz stereo. A WAV file is decoded a segment at
+    /// a time whatever its length ([`verify::check_file`]); a FLAC file is
+    /// decoded whole, which for a 5-minute song holds it on the page and
+    /// takes a main-thread task over 50 ms, so a longer one is offered with
+    /// the delivery's own measurement of its final samples.
+    const VERIFY_LIMIT_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
 
 /// A finished single export: check it, then offer it.
     pub(super) fn exported(&self, id: u32, file: Blob, report: JsValue, ms: f64) {
@@ -299,7 +300,8 @@ const VERIFY_LIMIT_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
                 return engine.export_failed(id, "The export did not say what it delivered.".into());
             };
             let channels = engine.state.file.with_untracked(|f| f.as_ref().map_or(2, |f| f.channels)) as f64;
-            if d.frames as f64 * channels * 4.0 > Self::VERIFY_LIMIT_BYTES {
+            let flac = engine.inner.borrow().export.as_ref().is_some_and(|r| r.file_name.ends_with(".flac"));
+            if flac && d.frames as f64 * channels * 4.0 > Self::VERIFY_LIMIT_BYTES {
                 // See `VERIFY_LIMIT_BYTES`.
                 let name = engine.inner.borrow().export.as_ref().map(|r| r.file_name.clone()).unwrap_or_default();
                 let summary = format!(

@@ -31,6 +31,47 @@ thread_local! {
     static WAITING: RefCell<HashMap<u32, Function>> = RefCell::new(HashMap::new());
     /// The `resolve` of each codec check waiting, by command id.
     static CODEC_WAITING: RefCell<HashMap<u32, Function>> = RefCell::new(HashMap::new());
+    /// Frames the checker has acknowledged for each check, and the `resolve`
+    /// of the page waiting for more.
+    static ACKED: RefCell<HashMap<u32, (u32, Option<Function>)>> = RefCell::new(HashMap::new());
+}
+
+/// Frames the page sends ahead of the checker's acknowledgements: about two
+/// segments, so neither side ever queues much of a file.
+const AHEAD_FRAMES: u32 = 2 * SEGMENT_FRAMES;
+
+/// The checker has measured `frames` more frames of check `id`.
+pub(crate) fn acknowledged(id: u32, frames: u32) {
+    let resolve = ACKED.with(|a| {
+        let mut a = a.borrow_mut();
+        let e = a.entry(id).or_insert((0, None));
+        e.0 = e.0.saturating_add(frames);
+        e.1.take()
+    });
+    if let Some(r) = resolve {
+        let _ = r.call0(&JsValue::NULL);
+    }
+}
+
+/// Waits until the checker has acknowledged at least `frames` frames of
+/// check `id` (or the check has ended).
+async fn acknowledged_up_to(id: u32, frames: u32) {
+    loop {
+        let p = ACKED.with(|a| {
+            let mut a = a.borrow_mut();
+            let e = a.entry(id).or_insert((0, None));
+            if e.0 >= frames || WAITING.with(|w| !w.borrow().contains_key(&id)) {
+                return None;
+            }
+            Some(Promise::new(&mut |resolve, _| e.1 = Some(resolve)))
+        });
+        match p {
+            Some(p) => {
+                let _ = JsFuture::from(p).await;
+            }
+            None => return,
+        }
+    }
 }
 
 /// What the worker's codec check found.
@@ -83,6 +124,8 @@ pub(crate) fn settle(id: u32, data: &JsValue) {
     if let Some(resolve) = WAITING.with(|w| w.borrow_mut().remove(&id)) {
         let _ = resolve.call1(&JsValue::NULL, data);
     }
+    // A sender waiting for acknowledgements stops waiting.
+    acknowledged(id, 0);
 }
 
 /// Settles the check of command `id` (and its codec check) as failed with `why`.
@@ -122,36 +165,74 @@ fn codec_answer(id: u32) -> JsFuture {
     JsFuture::from(p)
 }
 
-/// Decodes `file` (the bytes as offered) at `rate` Hz, has the worker
-/// measure it as command `id` (with the Opus round trip when `opus`), and
-/// returns the figures. Fails when the browser cannot decode it, or decodes
-/// it at another rate.
-pub(crate) async fn check_file(file: &Blob, rate: u32, opus: bool, worker: &WorkerLink, id: u32) -> Result<Checked, String> {
-    let data: ArrayBuffer = JsFuture::from(file.array_buffer()).await.map_err(js_err)?.unchecked_into();
-    let ctx = OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(1, 1, rate as f32)
-        .map_err(|e| format!("the browser cannot decode audio at {rate} Hz: {}", js_err(e)))?;
-    let decoded = JsFuture::from(ctx.decode_audio_data(&data).map_err(js_err)?)
+/// Frames of a WAV file decoded at a time.
+const SEGMENT_FRAMES: u32 = 1 << 18;
+
+/// Where a WAV file's samples lie: its header (every byte before the first
+/// sample) and the data chunk.
+struct WavLayout {
+    /// The bytes before the first sample (RIFF header, `fmt `, any tags, the
+    /// `data` chunk's header).
+    header: Vec<u8>,
+    /// Length of the samples, bytes.
+    data_len: u32,
+    /// Bytes per frame.
+    block_align: u32,
+    /// Channels.
+    channels: u32,
+}
+
+/// The layout of `file` if it is a RIFF/WAVE file the page can cut into
+/// segments (`None` for anything else, which is decoded whole).
+async fn wav_layout(file: &Blob) -> Result<Option<WavLayout>, String> {
+    let head_len = file.size().min(1024.0 * 1024.0);
+    let head: ArrayBuffer = JsFuture::from(file.slice_with_f64_and_f64(0.0, head_len).map_err(js_err)?.array_buffer())
+        .await
+        .map_err(js_err)?
+        .unchecked_into();
+    let b = js_sys::Uint8Array::new(&head).to_vec();
+    let le16 = |at: usize| u16::from_le_bytes([b[at], b[at + 1]]) as u32;
+    let le32 = |at: usize| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+    if b.len() < 12 || &b[..4] != b"RIFF" || &b[8..12] != b"WAVE" {
+        return Ok(None);
+    }
+    let (mut pos, mut fmt) = (12usize, None);
+    while pos + 8 <= b.len() {
+        let (id, size) = (&b[pos..pos + 4], le32(pos + 4));
+        if id == b"fmt " && pos + 8 + 16 <= b.len() {
+            fmt = Some((le16(pos + 10), le16(pos + 20)));
+        }
+        if id == b"data" {
+            let Some((channels, block_align)) = fmt.filter(|&(c, a)| c > 0 && a > 0) else { return Ok(None) };
+            let at = pos + 8;
+            let data_len = (size as f64).min(file.size() - at as f64).max(0.0) as u32;
+            return Ok(Some(WavLayout { header: b[..at].to_vec(), data_len: data_len - data_len % block_align, block_align, channels }));
+        }
+        pos += 8 + size as usize + (size as usize % 2);
+    }
+    Ok(None)
+}
+
+/// Decodes `bytes` at the context's rate; checks the rate.
+async fn decode(ctx: &OfflineAudioContext, bytes: &ArrayBuffer, rate: u32) -> Result<AudioBuffer, String> {
+    let decoded = JsFuture::from(ctx.decode_audio_data(bytes).map_err(js_err)?)
         .await
         .map_err(|e| format!("the browser could not decode the file again: {}", js_err(e)))?;
-    drop(data);
     let buffer: AudioBuffer = decoded.unchecked_into();
-    let (channels, frames) = (buffer.number_of_channels(), buffer.length());
     if buffer.sample_rate() as u32 != rate {
         return Err(format!("the browser decoded it at {} Hz, not {rate} Hz", buffer.sample_rate()));
     }
-    let done = answer(id);
-    let codec = opus.then(|| codec_answer(id));
-    worker.send(
-        "verify-begin",
-        id,
-        &[("channels", channels.into()), ("frames", frames.into()), ("rate", rate.into()), ("opus", opus.into())],
-        &[],
-    );
-    let get: Function = Reflect::get(&buffer, &"getChannelData".into()).map_err(js_err)?.unchecked_into();
-    let all: Vec<Float32Array> = (0..channels)
-        .map(|c| get.call1(&buffer, &c.into()).map(|a| a.unchecked_into()))
+    Ok(buffer)
+}
+
+/// Sends frames `0..n` of `buffer` to the worker as pieces of every channel.
+async fn send_frames(buffer: &AudioBuffer, worker: &WorkerLink, id: u32, offset: u32) -> Result<(), String> {
+    let get: Function = Reflect::get(buffer, &"getChannelData".into()).map_err(js_err)?.unchecked_into();
+    let all: Vec<Float32Array> = (0..buffer.number_of_channels())
+        .map(|c| get.call1(buffer, &c.into()).map(|a| a.unchecked_into()))
         .collect::<Result<_, _>>()
         .map_err(js_err)?;
+    let frames = buffer.length();
     let mut at = 0;
     let mut since_yield = 0;
     while at < frames {
@@ -163,7 +244,7 @@ pub(crate) async fn check_file(file: &Blob, rate: u32, opus: bool, worker: &Work
             transfer.push(&piece.buffer());
             data.push(&piece);
         }
-        worker.send("verify-piece", id, &[("offset", at.into()), ("data", data.into())], &transfer.to_vec());
+        worker.send("verify-piece", id, &[("offset", (offset + at).into()), ("data", data.into())], &transfer.to_vec());
         since_yield += end - at;
         at = end;
         if since_yield >= FRAMES_PER_YIELD {
@@ -171,8 +252,80 @@ pub(crate) async fn check_file(file: &Blob, rate: u32, opus: bool, worker: &Work
             super::yield_to_browser().await;
         }
     }
-    drop(all);
-    drop(buffer);
+    Ok(())
+}
+
+/// Decodes `file` (the bytes as offered) at `rate` Hz, has the worker
+/// measure it as command `id` (with the Opus round trip when `opus`), and
+/// returns the figures. Fails when the browser cannot decode it, or decodes
+/// it at another rate.
+///
+/// A WAV file is decoded a segment at a time: each segment is the file's
+/// own header (its sizes set to the segment's) and the next
+/// [`SEGMENT_FRAMES`] frames of its data, so the page never holds the file
+/// or its decoding whole, and no decoding takes the page's thread long
+/// however long the file. Any other file is decoded whole, and only up to
+/// the length the caller allows.
+pub(crate) async fn check_file(file: &Blob, rate: u32, opus: bool, worker: &WorkerLink, id: u32) -> Result<Checked, String> {
+    let ctx = OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(1, 1, rate as f32)
+        .map_err(|e| format!("the browser cannot decode audio at {rate} Hz: {}", js_err(e)))?;
+    let done = answer(id);
+    let codec = opus.then(|| codec_answer(id));
+    ACKED.with(|a| a.borrow_mut().insert(id, (0, None)));
+    let begin = |channels: u32, frames: u32| {
+        worker.send(
+            "verify-begin",
+            id,
+            &[("channels", channels.into()), ("frames", frames.into()), ("rate", rate.into()), ("opus", opus.into())],
+            &[],
+        )
+    };
+    match wav_layout(file).await? {
+        Some(w) => {
+            let frames = w.data_len / w.block_align;
+            begin(w.channels, frames);
+            let data_at = w.header.len() as f64;
+            let mut at = 0;
+            while at < frames {
+                acknowledged_up_to(id, at.saturating_sub(AHEAD_FRAMES)).await;
+                if WAITING.with(|w| !w.borrow().contains_key(&id)) {
+                    break;
+                }
+                let n = SEGMENT_FRAMES.min(frames - at);
+                let (from, len) = (data_at + (at * w.block_align) as f64, n * w.block_align);
+                let body: ArrayBuffer = JsFuture::from(file.slice_with_f64_and_f64(from, from + len as f64).map_err(js_err)?.array_buffer())
+                    .await
+                    .map_err(js_err)?
+                    .unchecked_into();
+                let mut header = w.header.clone();
+                let riff = (header.len() as u32 + len - 8).to_le_bytes();
+                header[4..8].copy_from_slice(&riff);
+                let at_size = header.len() - 4;
+                header[at_size..].copy_from_slice(&len.to_le_bytes());
+                let segment = js_sys::Uint8Array::new_with_length(header.len() as u32 + len);
+                segment.subarray(0, header.len() as u32).copy_from(&header);
+                segment.set(&js_sys::Uint8Array::new(&body), header.len() as u32);
+                let buffer = decode(&ctx, &segment.buffer(), rate).await?;
+                if buffer.length() != n || buffer.number_of_channels() != w.channels {
+                    return Err(format!(
+                        "the browser decoded {} frames of {} channels where the file holds {n} of {}",
+                        buffer.length(),
+                        buffer.number_of_channels(),
+                        w.channels
+                    ));
+                }
+                send_frames(&buffer, worker, id, at).await?;
+                at += n;
+            }
+        }
+        None => {
+            let data: ArrayBuffer = JsFuture::from(file.array_buffer()).await.map_err(js_err)?.unchecked_into();
+            let buffer = decode(&ctx, &data, rate).await?;
+            drop(data);
+            begin(buffer.number_of_channels(), buffer.length());
+            send_frames(&buffer, worker, id, 0).await?;
+        }
+    }
     worker.send("verify-end", id, &[], &[]);
     let msg = done.await.map_err(js_err)?;
     if msg.is_null() || msg.is_undefined() {

@@ -104,7 +104,7 @@ fn parse(data: JsValue) -> Option<Event> {
         "master" => Event::Master { id, summary: field(&data, "summary"), report: field(&data, "report") },
         "exported" => Event::Exported { id, file: field(&data, "file").dyn_into().ok()?, report: field(&data, "report"), ms: h.ms },
         "cancelled" => Event::Cancelled { id },
-        "bundled" | "bundle-file" | "verified" | "codec-checked" => Event::Release { kind: h.kind.clone(), id, data },
+        "bundled" | "bundle-file" | "verified" | "codec-checked" | "verify-ack" => Event::Release { kind: h.kind.clone(), id, data },
         "peaks" => {
             let floats = |k: &str| field(&data, k).dyn_into::<js_sys::Float32Array>().ok().map(|a| a.to_vec());
             Event::Peaks {
