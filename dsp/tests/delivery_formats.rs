@@ -23,17 +23,22 @@ fn dir() -> PathBuf {
 }
 
 /// A deterministic test signal: two tones and noise, under full scale.
+/// The next value of a xorshift generator, uniform in −0.5..0.5.
+fn xorshift(s: &mut u32) -> f64 {
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    *s as f64 / u32::MAX as f64 - 0.5
+}
+
 fn signal(channels: usize, n: usize, fs: f64) -> Vec<Vec<f32>> {
     let mut s = 0x1234_5678u32;
     (0..channels)
         .map(|c| {
             (0..n)
                 .map(|i| {
-                    s ^= s << 13;
-                    s ^= s >> 17;
-                    s ^= s << 5;
                     let t = i as f64 / fs;
-                    let noise = (s as f64 / u32::MAX as f64 - 0.5) * 0.05;
+                    let noise = xorshift(&mut s) * 0.05;
                     (0.4 * (2.0 * std::f64::consts::PI * (440.0 + 110.0 * c as f64) * t).sin()
                         + 0.2 * (2.0 * std::f64::consts::PI * 5_000.0 * t).sin()
                         + noise) as f32
@@ -245,14 +250,7 @@ fn noisy_24_bit_flac_is_never_larger_than_its_wav() {
     let mut s = 0x9E37_79B9u32;
     let x: Vec<Vec<f32>> = (0..2)
         .map(|_| {
-            (0..n)
-                .map(|_| {
-                    s ^= s << 13;
-                    s ^= s >> 17;
-                    s ^= s << 5;
-                    ((s as f64 / u32::MAX as f64 - 0.5) * 1.2) as f32
-                })
-                .collect()
+            (0..n).map(|_| (xorshift(&mut s) * 1.2) as f32).collect()
         })
         .collect();
     let flac = check_flac(&x, 48_000, Format::Flac24, Rate::Source, Tags::default(), "noisy-24");

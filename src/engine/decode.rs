@@ -15,6 +15,19 @@ use web_sys::{AudioBuffer, File, OfflineAudioContext};
 /// Samples moved to the worker per message.
 const PIECE: u32 = 1 << 20;
 
+/// A one-frame offline context at `rate` Hz: `decodeAudioData` in it decodes
+/// at that rate without opening an audio device.
+pub(crate) fn decoding_context(rate: u32) -> Result<OfflineAudioContext, String> {
+    OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(1, 1, rate as f32)
+        .map_err(|e| format!("the browser cannot decode audio at {rate} Hz: {}", js_err(e)))
+}
+
+/// Decodes `bytes` in `ctx`; the error is the browser's message.
+pub(crate) async fn decode_bytes(ctx: &OfflineAudioContext, bytes: &ArrayBuffer) -> Result<AudioBuffer, String> {
+    let decoded = JsFuture::from(ctx.decode_audio_data(bytes).map_err(js_err)?).await.map_err(js_err)?;
+    Ok(decoded.unchecked_into())
+}
+
 /// Decodes `file` at `rate` and sends its channels to the worker as the
 /// audio of command `id`.
 pub(crate) async fn decode_into_worker(file: &File, rate: u32, container: &str, worker: &WorkerLink, id: u32) -> Result<(), String> {
@@ -23,17 +36,11 @@ pub(crate) async fn decode_into_worker(file: &File, rate: u32, container: &str, 
         .await
         .map_err(|e| format!("“{name}” could not be read: {}", js_err(e)))?
         .unchecked_into();
-    // A one-frame offline context decodes without opening an audio device.
-    let ctx = OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(1, 1, rate as f32)
-        .map_err(|e| format!("the browser cannot decode audio at {rate} Hz: {}", js_err(e)))?;
-    let decoded = JsFuture::from(ctx.decode_audio_data(&data).map_err(js_err)?).await.map_err(|e| {
-        format!(
-            "“{name}” could not be decoded ({container}): {}. The file may be damaged, or in a format this browser does not support.",
-            js_err(e)
-        )
+    let ctx = decoding_context(rate)?;
+    let buffer = decode_bytes(&ctx, &data).await.map_err(|e| {
+        format!("“{name}” could not be decoded ({container}): {e}. The file may be damaged, or in a format this browser does not support.")
     })?;
     drop(data);
-    let buffer: AudioBuffer = decoded.unchecked_into();
     let (channels, frames) = (buffer.number_of_channels(), buffer.length());
     if channels == 0 || channels > 2 {
         return Err(format!("“{name}” has {channels} channels; Lacquer masters mono and stereo files."));

@@ -43,10 +43,10 @@ const AHEAD_FRAMES: u32 = 2 * SEGMENT_FRAMES;
 /// The checker has measured `frames` more frames of check `id`.
 pub(crate) fn acknowledged(id: u32, frames: u32) {
     let resolve = ACKED.with(|a| {
-        let mut a = a.borrow_mut();
-        let e = a.entry(id).or_insert((0, None));
-        e.0 = e.0.saturating_add(frames);
-        e.1.take()
+        a.borrow_mut().get_mut(&id).and_then(|e| {
+            e.0 = e.0.saturating_add(frames);
+            e.1.take()
+        })
     });
     if let Some(r) = resolve {
         let _ = r.call0(&JsValue::NULL);
@@ -54,15 +54,12 @@ pub(crate) fn acknowledged(id: u32, frames: u32) {
 }
 
 /// Waits until the checker has acknowledged at least `frames` frames of
-/// check `id` (or the check has ended).
+/// check `id` (or the check has ended: [`settle`] drops its count).
 async fn acknowledged_up_to(id: u32, frames: u32) {
     loop {
         let p = ACKED.with(|a| {
             let mut a = a.borrow_mut();
-            let e = a.entry(id).or_insert((0, None));
-            if e.0 >= frames || WAITING.with(|w| !w.borrow().contains_key(&id)) {
-                return None;
-            }
+            let e = a.get_mut(&id).filter(|e| e.0 < frames)?;
             Some(Promise::new(&mut |resolve, _| e.1 = Some(resolve)))
         });
         match p {
@@ -124,8 +121,10 @@ pub(crate) fn settle(id: u32, data: &JsValue) {
     if let Some(resolve) = WAITING.with(|w| w.borrow_mut().remove(&id)) {
         let _ = resolve.call1(&JsValue::NULL, data);
     }
-    // A sender waiting for acknowledgements stops waiting.
-    acknowledged(id, 0);
+    // The check has ended: a sender waiting for acknowledgements stops.
+    if let Some((_, Some(resolve))) = ACKED.with(|a| a.borrow_mut().remove(&id)) {
+        let _ = resolve.call0(&JsValue::NULL);
+    }
 }
 
 /// Settles the check of command `id` (and its codec check) as failed with `why`.
@@ -213,12 +212,11 @@ async fn wav_layout(file: &Blob) -> Result<Option<WavLayout>, String> {
     Ok(None)
 }
 
-/// Decodes `bytes` at the context's rate; checks the rate.
+/// Decodes `bytes` at the context's rate ([`super::decode`]); checks the rate.
 async fn decode(ctx: &OfflineAudioContext, bytes: &ArrayBuffer, rate: u32) -> Result<AudioBuffer, String> {
-    let decoded = JsFuture::from(ctx.decode_audio_data(bytes).map_err(js_err)?)
+    let buffer = super::decode::decode_bytes(ctx, bytes)
         .await
-        .map_err(|e| format!("the browser could not decode the file again: {}", js_err(e)))?;
-    let buffer: AudioBuffer = decoded.unchecked_into();
+        .map_err(|e| format!("the browser could not decode the file again: {e}"))?;
     if buffer.sample_rate() as u32 != rate {
         return Err(format!("the browser decoded it at {} Hz, not {rate} Hz", buffer.sample_rate()));
     }
@@ -267,8 +265,7 @@ async fn send_frames(buffer: &AudioBuffer, worker: &WorkerLink, id: u32, offset:
 /// however long the file. Any other file is decoded whole, and only up to
 /// the length the caller allows.
 pub(crate) async fn check_file(file: &Blob, rate: u32, opus: bool, worker: &WorkerLink, id: u32) -> Result<Checked, String> {
-    let ctx = OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(1, 1, rate as f32)
-        .map_err(|e| format!("the browser cannot decode audio at {rate} Hz: {}", js_err(e)))?;
+    let ctx = super::decode::decoding_context(rate)?;
     let done = answer(id);
     let codec = opus.then(|| codec_answer(id));
     ACKED.with(|a| a.borrow_mut().insert(id, (0, None)));

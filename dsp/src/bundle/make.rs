@@ -81,8 +81,7 @@ fn file(
     // The dither of each file follows the artist's output settings (the
     // master's own have the chain's dither off).
     let e = encode::encode_shared(plan, master, sample_rate, &meta.settings, tags)?;
-    let format = super::measure::wav_format(&e.bytes).map_err(|err| format!("{}: {err}", plan.name))?;
-    let measured = FileReport::from_figures(format, &e.bytes, e.figures);
+    let measured = FileReport::from_figures(&e.bytes, e.figures).map_err(|err| format!("{}: {err}", plan.name))?;
     Ok((e.bytes, measured, Origin { settings: Some(*settings), ceiling_gain_db: e.ceiling_gain_db }))
 }
 

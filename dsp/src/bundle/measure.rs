@@ -183,7 +183,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 impl FileReport {
     /// Decodes a WAV file from its bytes and measures it.
     pub fn measure(bytes: &[u8]) -> Result<FileReport, String> {
-        let format = wav_format(bytes)?;
         let (planar, sample_rate) = decode(bytes)?;
         let refs: Vec<&[f32]> = planar.iter().map(Vec::as_slice).collect();
         let mut meter = FileMeter::new(planar.len(), sample_rate).map_err(|e| e.to_string())?;
@@ -191,17 +190,19 @@ impl FileReport {
         meter.add_parallel(&refs);
         #[cfg(target_arch = "wasm32")]
         meter.add(&refs);
-        Ok(Self::from_figures(format, bytes, meter.finish()))
+        Self::from_figures(bytes, meter.finish())
     }
 
     /// The report of a file whose samples were measured as it was written
     /// (the figures of the samples a decoder reads from `bytes`): its
-    /// header's format, its size and SHA-256, and the figures.
-    pub fn from_figures(format: WavFormat, bytes: &[u8], figures: FileFigures) -> FileReport {
+    /// header's format, its size and SHA-256, and the figures. Fails when
+    /// `bytes` are not a WAV file.
+    pub fn from_figures(bytes: &[u8], figures: FileFigures) -> Result<FileReport, String> {
+        let format = wav_format(bytes)?;
         let r = figures.loudness.report;
         let peak = figures.peak;
         let tp = lin_to_db(peak.true_peak_16x);
-        FileReport {
+        Ok(FileReport {
             format,
             frames: figures.frames,
             duration_s: r.duration_s,
@@ -220,7 +221,7 @@ impl FileReport {
             max_momentary_lufs: r.max_momentary_lufs,
             short_term_curve: r.short_term_curve,
             momentary_curve: figures.loudness.momentary_curve,
-        }
+        })
     }
 
     /// The measurement as a [`LoudnessReport`] (true peak: the 16× reading),

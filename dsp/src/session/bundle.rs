@@ -29,7 +29,6 @@ use super::outcomes::Outcomes;
 use super::Session;
 use crate::bundle::make::master_settings;
 use crate::bundle::{encode, BundleBuilder, BundleMeta, BundleReport, Deliverable, FileEntry, FileReport, Origin, Role};
-use crate::bundle::measure::wav_format;
 use crate::delivery::Delivery;
 use crate::loudness::file_meter::FileFigures;
 use crate::job::{MasterJob, MasterReport, Progress};
@@ -258,8 +257,7 @@ impl BundleJob {
             let plan = &self.files[s.plan];
             let bytes = std::mem::take(&mut s.bytes);
             let figures = s.figures.take().ok_or_else(|| format!("{}: the file was not measured", plan.name))?;
-            let format = wav_format(&bytes).map_err(|e| format!("{}: {e}", plan.name))?;
-            let measured = FileReport::from_figures(format, &bytes, figures);
+            let measured = FileReport::from_figures(&bytes, figures).map_err(|e| format!("{}: {e}", plan.name))?;
             let origin = Origin { settings: Some(settings), ceiling_gain_db: s.ceiling_gain_db.unwrap_or(0.0) };
             self.builder.as_mut().expect("builder").add_file(plan, bytes, measured, origin)?;
             s.added = true;
