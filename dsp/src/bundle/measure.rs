@@ -171,7 +171,11 @@ fn decode_range(bytes: &[u8], start: usize, out: &mut [&mut [f32]]) -> Result<()
 
 /// SHA-256 of `bytes`, lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let d = Sha256::digest(bytes);
+    let mut h = Sha256::new();
+    for piece in bytes.chunks(super::HASH_PIECE) {
+        h.update(piece);
+    }
+    let d = h.finalize();
     let mut s = String::with_capacity(64);
     for b in d {
         s.push(char::from_digit((b >> 4) as u32, 16).expect("nibble"));

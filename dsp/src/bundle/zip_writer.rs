@@ -51,7 +51,9 @@ pub fn write_zip_to<W: Write + Seek>(mut entries: Vec<(String, Vec<u8>)>, out: W
     let mut zip = ZipWriter::new(out);
     for (name, bytes) in entries {
         zip.start_file(name.as_str(), options()).map_err(|e| format!("zip {name}: {e}"))?;
-        zip.write_all(&bytes).map_err(|e| format!("zip {name}: {e}"))?;
+        for piece in bytes.chunks(super::HASH_PIECE) {
+            zip.write_all(piece).map_err(|e| format!("zip {name}: {e}"))?;
+        }
     }
     zip.finish().map_err(|e| format!("zip: {e}"))
 }

@@ -174,6 +174,9 @@ pub struct MasterJob {
     /// The outcome of an earlier job with the same input, settings and
     /// target ([`MasterJob::with_known_outcome`]): its settings and report.
     known: Option<(Settings, MasterReport)>,
+    /// That job's master, handed out instead of a render
+    /// ([`MasterJob::with_known_master`]), until the replay starts.
+    known_master: Option<Arc<Vec<Vec<f32>>>>,
 }
 
 impl MasterJob {
@@ -237,6 +240,7 @@ impl MasterJob {
             master: vec![Vec::new(); channels],
             parallel: false,
             known: None,
+            known_master: None,
         })
     }
 
@@ -274,6 +278,29 @@ impl MasterJob {
             self.known = Some((settings, report));
         }
         self
+    }
+
+    /// [`MasterJob::with_known_outcome`] with that job's master too (its
+    /// samples, as it handed them out): the job hands it out a piece at a
+    /// time instead of rendering, and its outcome is the known one, report
+    /// and all. Ignored when the outcome is, or when the master is not one
+    /// of this job's shape.
+    pub fn with_known_master(self, settings: Settings, report: MasterReport, master: Arc<Vec<Vec<f32>>>) -> Self {
+        let fits = master.len() == self.channels() && master.iter().all(|c| c.len() == self.frames());
+        let mut job = self.with_known_outcome(settings, report);
+        if fits && job.known.is_some() {
+            job.known_master = Some(master);
+        }
+        job
+    }
+
+    /// The master the job hands out instead of rendering, if it was given
+    /// one ([`MasterJob::with_known_master`]) and has not finished.
+    pub fn known_master(&self) -> Option<&Arc<Vec<Vec<f32>>>> {
+        match &self.phase {
+            Phase::Replay { master, .. } => Some(master),
+            _ => self.known_master.as_ref(),
+        }
     }
 
     /// Keeps a search pass whole for the output stage when it takes at most
@@ -364,7 +391,7 @@ impl MasterJob {
 
 /// Appends a piece of the master (one slice per channel) to `master`,
 /// reserving the whole file's `frames` at the first piece.
-fn collect_into(master: &mut [Vec<f32>], piece: &[&[f32]], frames: usize) {
+pub(crate) fn collect_into(master: &mut [Vec<f32>], piece: &[&[f32]], frames: usize) {
     for (m, p) in master.iter_mut().zip(piece) {
         if m.capacity() == 0 {
             m.reserve_exact(frames);

@@ -28,13 +28,24 @@ impl MasterJob {
         mut encode: impl FnMut(&[&[f32]]) -> Result<(), E> + Send,
     ) -> (MasterResult, Result<(), E>) {
         self.parallel = true;
-        while !matches!(self.phase, Phase::Done | Phase::Output { .. } | Phase::Render { .. }) {
+        while !matches!(self.phase, Phase::Done | Phase::Output { .. } | Phase::Render { .. } | Phase::Replay { .. }) {
             self.advance(usize::MAX, &mut |_: &[&[f32]]| {});
         }
         let mut written = in_step(self.master.iter().map(|c| c.chunks(PIECE)).collect()).try_for_each(|p| encode(&p));
         match std::mem::replace(&mut self.phase, Phase::Done) {
             Phase::Output { render, meter, settings } => self.output_parallel(render, meter, settings, &mut encode, &mut written),
             Phase::Render { render, meter, settings } => self.render_parallel(render, meter, settings, &mut encode, &mut written),
+            Phase::Replay { master, pos } => {
+                let n = self.frames();
+                for at in (pos..n).step_by(PIECE) {
+                    let piece: Vec<&[f32]> = master.iter().map(|c| &c[at..(at + PIECE).min(n)]).collect();
+                    collect_into(&mut self.master, &piece, n);
+                    if written.is_ok() {
+                        written = encode(&piece);
+                    }
+                }
+                self.replay_done();
+            }
             done => self.phase = done,
         }
         (self.into_result(), written)

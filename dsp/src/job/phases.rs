@@ -9,6 +9,7 @@ use crate::loudness::platforms;
 use crate::loudness::target::{self, PassMeasure, Search, SearchConfig};
 use crate::render::{OutputRender, Renderer, BLOCK};
 use crate::settings::Settings;
+use std::sync::Arc;
 
 /// Passes the progress bar expects the search to take before it knows better.
 const EXPECTED_PASSES: usize = 2;
@@ -30,6 +31,9 @@ pub(super) enum Phase {
     /// The output stage over the kept chosen pass, in place, metered in full
     /// and handed out as it goes.
     Output { render: OutputRender, meter: Meter, settings: Settings },
+    /// The master an earlier job made, handed out as it is (`pos` frames
+    /// so far): see [`MasterJob::with_known_master`].
+    Replay { master: Arc<Vec<Vec<f32>>>, pos: usize },
     /// Finished.
     Done,
 }
@@ -59,7 +63,7 @@ impl MasterJob {
         while budget > 0 {
             if self.parallel {
                 match self.phase {
-                    Phase::Render { .. } | Phase::Output { .. } => break,
+                    Phase::Render { .. } | Phase::Output { .. } | Phase::Replay { .. } => break,
                     #[cfg(not(target_arch = "wasm32"))]
                     Phase::Search { .. } => {
                         self.search_pass_parallel();
@@ -150,6 +154,19 @@ impl MasterJob {
                         self.master_measured(settings, meter.report());
                     }
                 }
+                Phase::Replay { master, pos } => {
+                    let e = (*pos + budget.min(crate::render::PIECE)).min(n);
+                    if e > *pos {
+                        let piece: Vec<&[f32]> = master.iter().map(|c| &c[*pos..e]).collect();
+                        each(&piece);
+                    }
+                    self.work_done += 2 * (e - *pos) as u64;
+                    budget = budget.saturating_sub((e - *pos).max(1));
+                    *pos = e;
+                    if e == n {
+                        self.replay_done();
+                    }
+                }
                 Phase::Output { render, meter, .. } => {
                     let chunk = blocks_for(budget, 2);
                     let before = render.frames_done();
@@ -177,7 +194,7 @@ impl MasterJob {
             Phase::Done => return Progress { fraction: 1.0, phase: "done", done: true },
             Phase::Input { .. } => "measuring the input",
             Phase::Proxy { .. } | Phase::Search { .. } => "finding the gain for the target",
-            Phase::Render { .. } | Phase::Output { .. } => "mastering",
+            Phase::Render { .. } | Phase::Output { .. } | Phase::Replay { .. } => "mastering",
         };
         Progress { fraction: self.fraction(), phase, done: false }
     }
@@ -266,6 +283,10 @@ impl MasterJob {
             Some(s) => s.best_settings(),
             None => self.settings,
         };
+        if let Some(master) = self.known_master.take() {
+            self.phase = Phase::Replay { master, pos: 0 };
+            return;
+        }
         let meter = self.meter(true, &settings);
         self.phase = match self.kept.take() {
             // The chosen pass, through the output stage with the trim.
@@ -303,6 +324,14 @@ impl MasterJob {
             self.kept = kept;
         }
         self.plan();
+    }
+
+    /// The known master has been handed out: the outcome is the known one.
+    pub(super) fn replay_done(&mut self) {
+        let (settings, report) = self.known.take().expect("a replay has a known outcome");
+        self.settings = settings;
+        self.report = report;
+        self.phase = Phase::Done;
     }
 
     /// The master has been rendered with `settings` and measured as `rep`:

@@ -347,3 +347,49 @@ fn a_known_outcome_gives_the_same_master_and_report() {
         }
     }
 }
+
+#[test]
+fn a_known_master_is_handed_out_as_the_render_would_give_it() {
+    // A job given an earlier job's master (same input, settings and target)
+    // hands it out instead of rendering: the same samples, settings and
+    // report, run natively, stepped and collected, or streamed. A master of
+    // another shape is not taken (the job renders).
+    let sr = 22_050;
+    let input = programme(2, 5, sr, 61);
+    let t = Target { lufs: -11.0, ceiling_dbtp: -1.0 };
+    let settings = Settings::default();
+    let searched = MasterJob::shared(input.clone(), sr, settings, Some(t)).unwrap().run();
+    let master = Arc::new(searched.channels.clone());
+    let known = |m: Arc<Vec<Vec<f32>>>| {
+        MasterJob::shared(input.clone(), sr, settings, Some(t)).unwrap().with_known_master(
+            searched.settings,
+            searched.report.clone(),
+            m,
+        )
+    };
+    assert!(known(master.clone()).known_master().is_some());
+    let native = known(master.clone()).run();
+    assert_eq!((native.channels, native.settings, &native.report), (searched.channels.clone(), searched.settings, &searched.report));
+    let mut job = known(master.clone());
+    while !job.step(7_000).done {}
+    let collected = job.into_result();
+    assert_eq!(collected.channels, searched.channels);
+    assert_eq!(collected.report, searched.report);
+    let (out, s, report) = stream(known(master.clone()), 9_000);
+    assert_eq!((out, s, report), (searched.channels.clone(), searched.settings, searched.report.clone()));
+    // A stepped job hands every frame out once, in pieces of at most PIECE.
+    let mut job = known(master.clone());
+    let (mut frames, mut largest) = (0, 0);
+    while !job.step_with(usize::MAX, |p| {
+        frames += p[0].len();
+        largest = largest.max(p[0].len());
+    })
+    .done
+    {}
+    assert_eq!((frames, largest), (master[0].len(), PIECE.min(master[0].len())));
+    let short = Arc::new(master.iter().map(|c| c[..c.len() - 1].to_vec()).collect::<Vec<_>>());
+    let job = known(short);
+    assert!(job.known_master().is_none(), "a master of another length is not taken");
+    let rendered = job.run();
+    assert_eq!(rendered.channels, searched.channels);
+}

@@ -227,7 +227,7 @@ impl BundleJob {
             }
             if first {
                 let plan = &self.files[g.slots[0].plan];
-                self.outcomes.remember(&master_settings(&self.meta.settings, plan), plan.target(), &settings, &report);
+                self.outcomes.remember(&master_settings(&self.meta.settings, plan), plan.target(), &settings, &report, None);
                 if let Some(w) = &report.warning {
                     let name = &self.files[g.slots[0].plan].name;
                     self.builder.as_mut().expect("builder").warn(format!("{name}: {w}"));
@@ -302,11 +302,17 @@ impl BundleJob {
         let slots = plans
             .iter()
             .map(|&i| {
-                let d = encode::start(&self.files[i], ch, frames, self.sample_rate, &self.meta.settings, tags, self.keep_limit_bytes)?;
+                let mut d = encode::start(&self.files[i], ch, frames, self.sample_rate, &self.meta.settings, tags, self.keep_limit_bytes)?;
+                // A master the studio made already is shared, not copied,
+                // by the files at its rate.
+                let shared = match job.known_master() {
+                    Some(m) => d.take_whole(m).map_err(|e| format!("{}: {e}", self.files[i].name))?,
+                    None => false,
+                };
                 Ok(Slot {
                     plan: i,
                     delivery: Some(d),
-                    takes_input: true,
+                    takes_input: !shared,
                     bytes: Vec::new(),
                     ceiling_gain_db: None,
                     figures: None,

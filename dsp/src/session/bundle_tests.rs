@@ -76,7 +76,7 @@ fn bad_tags_and_unanalysed_files_are_refused() {
 /// preview with the same settings), the bundle's streaming master skips the
 /// search: fewer steps, and still the CLI's ZIP byte for byte.
 #[test]
-fn a_bundle_after_a_preview_skips_the_search_and_is_the_same() {
+fn a_bundle_after_a_preview_takes_its_master_and_is_the_same() {
     let sr = 44_100;
     let audio: Vec<Vec<f32>> = (0..2).map(|c| crate::test_signals::noise_bursts(sr as usize * 8, 0.3, 70 + c, 4.0)).collect();
     let source = Source { channels: Arc::new(audio.clone()), sample_rate: sr, report: None };
@@ -100,6 +100,7 @@ fn a_bundle_after_a_preview_skips_the_search_and_is_the_same() {
     let target = Some(crate::loudness::target::Target { lufs: p.target_lufs.expect("a loudness target"), ceiling_dbtp: p.ceiling_dbtp });
     let mut preview = crate::session::export::Export::start_analysis_only(&warm_session, studio, target).unwrap();
     while !preview.step(50_000).done {}
+    assert!(warm_session.outcomes().keeps_master(), "the preview keeps its master for the session");
     let warm = steps(&warm_session);
     assert!(warm < cold, "{warm} steps after the preview, {cold} without");
 }

@@ -69,6 +69,12 @@ pub struct Export {
     analyzer: Option<Analyzer>,
     /// Progress of the last step.
     last: Progress,
+    /// A preview's master, collected as it is made for the session's
+    /// outcomes ([`Outcomes::remember`]), when it fits the keep limit.
+    collected: Option<Vec<Vec<f32>>>,
+    /// True when the delivery took the known master whole
+    /// ([`Delivery::take_whole`]) rather than its pieces.
+    shared_master: bool,
 }
 
 /// What a finished export gives.
@@ -110,7 +116,7 @@ impl Export {
     ) -> Result<Self, DspError> {
         let mut e = Self::job(session, settings, target)?;
         let dither = dither_for(spec.format, &settings.output);
-        let d = Delivery::new(
+        let mut d = Delivery::new(
             spec,
             session.channels(),
             session.frames(),
@@ -119,14 +125,27 @@ impl Export {
             dither,
             keep_limit_bytes,
         )?;
+        // A master the studio made already is shared, not copied, by a file at its rate.
+        if let Some(m) = e.job.as_ref().and_then(MasterJob::known_master) {
+            e.shared_master = d.take_whole(m)?;
+        }
         e.delivery = Some(d);
         Ok(e)
     }
 
     /// A preview of the master: the same job as [`Export::start`]'s, with
     /// the master analysed ([`Export::with_analysis`]) and no file written.
+    /// The master is kept for the session when it takes at most
+    /// [`KEEP_PASS_LIMIT_BYTES`], so that an export or a bundle asked the
+    /// same hands it out instead of rendering it again.
     pub fn start_analysis_only(session: &Session, settings: Settings, target: Option<Target>) -> Result<Self, DspError> {
-        Self::job(session, settings, target)?.with_analysis()
+        let mut e = Self::job(session, settings, target)?.with_analysis()?;
+        let j = e.job.as_ref().expect("a job");
+        let bytes = j.channels().saturating_mul(j.frames()).saturating_mul(std::mem::size_of::<f32>());
+        if target.is_some() && j.known_master().is_none() && bytes <= KEEP_PASS_LIMIT_BYTES {
+            e.collected = Some(vec![Vec::new(); j.channels()]);
+        }
+        Ok(e)
     }
 
     /// Also analyses the master as it is produced (call before the first
@@ -159,6 +178,8 @@ impl Export {
             failed: None,
             analyzer: None,
             last: Progress { fraction: 0.0, phase: "starting", done: false },
+            collected: None,
+            shared_master: false,
         })
     }
 
@@ -177,8 +198,14 @@ impl Export {
         if let Some(job) = self.job.as_mut() {
             let (delivery, failed, analyzer) = (&mut self.delivery, &mut self.failed, &mut self.analyzer);
             let first = self.outcome.is_none();
+            let frames = job.frames();
+            let collected = &mut self.collected;
+            let pushes = !self.shared_master;
             let p = job.step_with(budget_frames, |piece| {
-                if let (Some(d), None) = (delivery.as_mut(), failed.as_ref()) {
+                if let Some(m) = collected.as_mut() {
+                    crate::job::collect_into(m, piece, frames);
+                }
+                if let (Some(d), None, true) = (delivery.as_mut(), failed.as_ref(), pushes) {
                     if let Err(e) = d.push(piece) {
                         *failed = Some(e.to_string());
                     }
@@ -196,7 +223,8 @@ impl Export {
             let (settings, report) = self.job.take().expect("job").finish();
             if first {
                 let (asked, target, outcomes) = &self.key;
-                outcomes.remember(asked, *target, &settings, &report);
+                let master = self.collected.take().map(Arc::new);
+                outcomes.remember(asked, *target, &settings, &report, master);
                 self.outcome = Some((settings, report));
             }
         }
@@ -358,6 +386,31 @@ mod tests {
                 // The session still holds its audio, unchanged.
                 assert_eq!(**s.input(), audio);
             }
+        }
+    }
+
+    /// After the studio's preview, an export asked the same takes the
+    /// preview's master (shared whole by a file at the source rate, pushed
+    /// into a conversion otherwise) and writes the CLI's bytes.
+    #[test]
+    fn an_export_after_a_preview_takes_its_master_and_writes_the_same_bytes() {
+        use crate::delivery::{Format, Rate};
+        let sr = 44_100;
+        let audio: Vec<Vec<f32>> = (0..2).map(|c| crate::test_signals::noise_bursts(sr as usize * 4, 0.3, 90 + c, 4.0)).collect();
+        let target = Some(Target { lufs: -13.0, ceiling_dbtp: -1.0 });
+        for (k, format) in Format::ALL.into_iter().enumerate() {
+            let rate = if k % 2 == 0 { Rate::Source } else { Rate::Hz(48_000) };
+            let spec = DeliverySpec { format, rate, ..DeliverySpec::default() };
+            let (want, cli) = cli_bytes(&audio, sr, target, spec.clone());
+            let s = session(&audio, sr);
+            run(Export::start_analysis_only(&s, Settings::default(), target).unwrap());
+            assert!(s.outcomes().keeps_master(), "{format:?}: the preview keeps its master");
+            let e = Export::start(&s, Settings::default(), target, spec).unwrap();
+            assert_eq!(e.shared_master, rate == Rate::Source, "{format:?} {rate:?}");
+            let (bytes, done) = run_file(e);
+            assert!(bytes == want, "{format:?} {rate:?}: the same bytes as the CLI");
+            assert_eq!(done.report, cli.report, "{format:?} {rate:?}");
+            assert_eq!(done.delivered.unwrap().true_peak_dbtp, cli.measured.true_peak_dbtp);
         }
     }
 

@@ -5,6 +5,11 @@
 //! the chain once instead of searching again. The search is deterministic,
 //! so the files are byte for byte those a search would give (and the CLI's).
 //!
+//! The newest outcome may keep its master too (the studio's preview keeps
+//! what it rendered, up to [`super::export::KEEP_PASS_LIMIT_BYTES`]): a job
+//! asked the same then hands that master out instead of rendering
+//! ([`MasterJob::with_known_master`]). One master at most is kept.
+//!
 //! A new file is a new session, with no outcomes.
 
 use crate::job::{MasterJob, MasterReport};
@@ -21,6 +26,7 @@ struct Known {
     target: Target,
     found: Settings,
     report: MasterReport,
+    master: Option<Arc<Vec<Vec<f32>>>>,
 }
 
 /// The outcomes of a session's jobs, shared by the jobs it starts.
@@ -33,22 +39,50 @@ impl Outcomes {
     pub fn apply(&self, job: MasterJob, asked: &Settings, target: Option<Target>) -> MasterJob {
         let Some(target) = target else { return job };
         let known = self.0.lock().ok().and_then(|k| {
-            k.iter().rev().find(|k| k.asked == *asked && k.target == target).map(|k| (k.found, k.report.clone()))
+            k.iter()
+                .rev()
+                .find(|k| k.asked == *asked && k.target == target)
+                .map(|k| (k.found, k.report.clone(), k.master.clone()))
         });
         match known {
-            Some((found, report)) => job.with_known_outcome(found, report),
+            Some((found, report, Some(master))) => job.with_known_master(found, report, master),
+            Some((found, report, None)) => job.with_known_outcome(found, report),
             None => job,
         }
     }
 
-    /// Keeps the outcome of a finished job asked `asked` to `target`.
-    pub fn remember(&self, asked: &Settings, target: Option<Target>, found: &Settings, report: &MasterReport) {
+    /// Keeps the outcome of a finished job asked `asked` to `target`, with
+    /// its master when given (the master kept for the same question before
+    /// stays when none is given: the job is deterministic).
+    pub fn remember(
+        &self,
+        asked: &Settings,
+        target: Option<Target>,
+        found: &Settings,
+        report: &MasterReport,
+        master: Option<Arc<Vec<Vec<f32>>>>,
+    ) {
         let Some(target) = target else { return };
         if let Ok(mut k) = self.0.lock() {
-            k.retain(|k| !(k.asked == *asked && k.target == target));
-            k.push(Known { asked: *asked, target, found: *found, report: report.clone() });
+            let same = |k: &Known| k.asked == *asked && k.target == target;
+            let master = master.or_else(|| k.iter().find(|k| same(k)).and_then(|k| k.master.clone()));
+            k.retain(|k| !same(k));
+            if master.is_some() {
+                for other in k.iter_mut() {
+                    other.master = None;
+                }
+            }
+            k.push(Known { asked: *asked, target, found: *found, report: report.clone(), master });
             let over = k.len().saturating_sub(KEPT);
             k.drain(..over);
         }
+    }
+}
+
+#[cfg(test)]
+impl Outcomes {
+    /// True when an outcome keeps its master.
+    pub(crate) fn keeps_master(&self) -> bool {
+        self.0.lock().is_ok_and(|k| k.iter().any(|k| k.master.is_some()))
     }
 }
