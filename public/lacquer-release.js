@@ -11,7 +11,11 @@
 //   length) and then let go;
 // - codec check: those pieces encoded to Opus at 160 kbps through WebCodecs
 //   as they come and decoded again, for the peak a listener on a lossy
-//   platform gets.
+//   platform gets. The codec is slower than the measurement: it queues up
+//   to the bytes the page allows (queueBytes) before the measurement waits
+//   for it, and the page may hold it back until it says 'codec-release'
+//   (a bundle's: its files are checked first, without the codec on the
+//   same cores; what does not fit the queue is encoded meanwhile).
 //
 // Like the rest of the worker, long work runs in slices of about SLICE_MS.
 
@@ -21,7 +25,7 @@ const ZIP_PIECE = 8 << 20;             // bytes of the ZIP copied out at a time
 const OPUS_BITRATE = 160000;           // bits/s of the codec check
 const OPUS_CHUNK = 48000;              // frames per AudioData handed to the encoder
 const OPUS_WARMUP_S = 1;               // s the codec check's second encoder starts early
-const OPUS_QUEUE = 4;                  // pieces queued per codec lane before the check waits
+const OPUS_QUEUE_MIN = 4 << 20;        // bytes a codec lane may always queue (the page's limit may be larger)
 
 let verifying = null;  // the check in progress (verifyBegin)
 
@@ -89,10 +93,12 @@ function handOutFiles(id) {
 // them (and hands them to the codec check); nothing else of the file is held.
 // The codec check outlives the measurement: it answers on its own
 // ('codec-checked'), so the next file's check can start meanwhile.
-function verifyBegin(id, channels, frames, rate, opus) {
+function verifyBegin(id, channels, frames, rate, opus, queueBytes, held) {
   if (verifying) verifying.cancelled = true;
+  // A codec check of an earlier command is not wanted any more.
+  for (const c of codecChecks) if (c.id !== id) c.cancel();
   check(wasm.lqs_verify_begin(host, channels, frames, rate));
-  const codec = opus ? new OpusCheck(id, rate, channels, frames) : null;
+  const codec = opus ? new OpusCheck(id, rate, channels, frames, queueBytes, held) : null;
   if (codec) codecChecks.add(codec);
   verifying = { id, channels, frames, rate, queue: [], pumping: null, cancelled: false, started: performance.now(), codec };
 }
@@ -167,6 +173,11 @@ async function verifyEnd(id) {
   }
 }
 
+// The page lets command `id`'s codec check run.
+function codecRelease(id) {
+  for (const c of codecChecks) if (c.id === id) c.release();
+}
+
 function cancelVerify(id) {
   if (verifying && verifying.id === id) verifying.cancelled = true;
   for (const c of codecChecks) if (c.id === id) c.cancel();
@@ -180,8 +191,12 @@ const codecChecks = new Set();
 // second starts OPUS_WARMUP_S early, and what it decodes before the middle
 // is not counted), so that both cores can share it.
 class OpusCheck {
-  constructor(id, rate, channels, frames) {
+  constructor(id, rate, channels, frames, queueBytes, held) {
     this.id = id;
+    this.queueBytes = queueBytes || 0;
+    this.held = !!held;
+    this.released = new Promise((resolve) => { this.onRelease = resolve; });
+    if (!this.held) this.onRelease();
     this.rate = rate;
     this.channels = channels;
     this.at = 0;
@@ -212,7 +227,7 @@ class OpusCheck {
   // One encoder and its decoder, for frames from..to, counting the decoded
   // peak between countFrom and countTo seconds.
   lane(config, from, to, countFrom, countTo) {
-    const lane = { from, to, peak: 0, decodedFrames: 0, pending: [], feeding: null, encoder: null, decoder: null };
+    const lane = { from, to, peak: 0, decodedFrames: 0, pending: [], pendingBytes: 0, feeding: null, encoder: null, decoder: null };
     lane.decoder = new AudioDecoder({
       output: (d) => {
         const n = d.numberOfFrames, r = d.sampleRate, t0 = d.timestamp / 1e6;
@@ -248,10 +263,22 @@ class OpusCheck {
     return lane;
   }
 
-  // Resolves once every lane's queue is short again.
+  // Bytes each lane may queue.
+  share() {
+    return Math.max(OPUS_QUEUE_MIN, this.queueBytes / Math.max(1, this.lanes.length));
+  }
+
+  // Lets a held check run.
+  release() {
+    this.held = false;
+    this.onRelease();
+    for (const lane of this.lanes) this.ensureFeeding(lane);
+  }
+
+  // Resolves once every lane's queue is within its share of the bytes allowed.
   async room() {
     await this.ready;
-    while (!this.cancelled && !this.failure && this.lanes.some((l) => l.pending.length > OPUS_QUEUE)) {
+    while (!this.cancelled && !this.failure && this.lanes.some((l) => l.pendingBytes > this.share())) {
       await new Promise((r) => setTimeout(r, 2));
     }
   }
@@ -267,6 +294,7 @@ class OpusCheck {
         const s = Math.max(start, lane.from), e = Math.min(start + n, lane.to);
         if (s >= e) continue;
         lane.pending.push({ at: s, data: data.map((ch) => ch.subarray(s - start, e - start)) });
+        lane.pendingBytes += (e - s) * data.length * 4;
         this.ensureFeeding(lane);
       }
     });
@@ -276,14 +304,15 @@ class OpusCheck {
   // pieces queued meanwhile starts again.
   ensureFeeding(lane) {
     if (lane.feeding || !lane.pending.length || this.cancelled || this.failure) return;
+    if (this.held && lane.pendingBytes <= this.share()) return;
     lane.feeding = this.feed(lane)
       .catch((e) => { this.failure = this.failure || e; })
       .finally(() => { lane.feeding = null; this.ensureFeeding(lane); });
   }
 
   async feed(lane) {
-    while (lane.pending.length && !this.cancelled && !this.failure) {
-      const { at: start, data } = lane.pending.shift();
+    while (lane.pending.length && !this.cancelled && !this.failure && !(this.held && lane.pendingBytes <= this.share())) {
+      const { at: start, data } = lane.pending[0];
       const n = data[0].length;
       for (let at = 0; at < n; at += OPUS_CHUNK) {
         const len = Math.min(OPUS_CHUNK, n - at);
@@ -297,12 +326,16 @@ class OpusCheck {
         frame.close();
         // Keep the encoder's queue short, so the samples are not all copied at once.
         while (lane.encoder.encodeQueueSize > 8) await new Promise((r) => setTimeout(r, 1));
+        if (this.cancelled || this.failure) return;
       }
+      lane.pending.shift();
+      lane.pendingBytes -= n * this.channels * 4;
     }
   }
 
   async finish() {
     await this.ready;
+    await this.released;
     if (this.unsupported) return { error: this.unsupported };
     try {
       for (const lane of this.lanes) {
@@ -326,6 +359,7 @@ class OpusCheck {
 
   cancel() {
     this.cancelled = true;
+    this.onRelease();
     this.close();
   }
 
@@ -344,7 +378,8 @@ class OpusCheck {
 function releaseCommand(m) {
   switch (m.type) {
     case 'bundle': run(m.id, () => runBundle(m.id, m.metaJson, m.loud, m.quiet)); return true;
-    case 'verify-begin': run(m.id, async () => verifyBegin(m.id, m.channels, m.frames, m.rate, m.opus)); return true;
+    case 'verify-begin': run(m.id, async () => verifyBegin(m.id, m.channels, m.frames, m.rate, m.opus, m.queueBytes, m.held)); return true;
+    case 'codec-release': codecRelease(m.id); return true;
     case 'verify-piece': run(m.id, async () => verifyPiece(m.id, m.offset, m.data)); return true;
     case 'verify-end': run(m.id, () => verifyEnd(m.id)); return true;
     default: return false;

@@ -179,7 +179,8 @@ pub enum ExportState {
         report: Option<Box<lacquer_dsp::job::MasterReport>>,
         /// Every delivered file as the browser decoded it again and measured it.
         files: Vec<CheckedFile>,
-        /// The streaming master through a lossy codec and back.
+        /// The streaming master through a lossy codec and back (it may
+        /// still be running: the files are offered once checked).
         codec: Option<CodecCheck>,
     },
 }
@@ -213,6 +214,15 @@ pub struct CodecCheck {
     pub peak_dbfs: Option<f64>,
     /// Why the check could not run, if it could not.
     pub error: Option<String>,
+    /// True while it runs (the files are offered before it ends).
+    pub pending: bool,
+}
+
+impl CodecCheck {
+    /// The Opus round trip at 160 kbps, running.
+    pub fn running() -> Self {
+        Self { codec: "Opus 160 kbps".into(), peak_dbfs: None, error: None, pending: true }
+    }
 }
 
 /// All of the app's signals.

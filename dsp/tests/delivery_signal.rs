@@ -128,15 +128,35 @@ fn ffmpeg_decode(bytes: &[u8], name: &str, channels: usize) -> Vec<Vec<f32>> {
 
 /// Delivers `x` whole (pushed in one piece; steps to the end): the file.
 fn deliver(x: &[Vec<f32>], fs: u32, spec: DeliverySpec, ceiling: Option<f64>, dither: DitherSpec) -> (Vec<u8>, lacquer_dsp::delivery::Measured) {
+    deliver_with(x, fs, spec, ceiling, dither, false)
+}
+
+/// [`deliver`], encoding in the first measuring pass when `speculate`
+/// ([`Delivery::encode_while_measuring`]).
+fn deliver_with(
+    x: &[Vec<f32>],
+    fs: u32,
+    spec: DeliverySpec,
+    ceiling: Option<f64>,
+    dither: DitherSpec,
+    speculate: bool,
+) -> (Vec<u8>, lacquer_dsp::delivery::Measured) {
     let mut d = Delivery::new(spec, x.len(), x[0].len(), fs, ceiling, dither, usize::MAX).unwrap();
+    if speculate {
+        d.encode_while_measuring();
+    }
     let piece: Vec<&[f32]> = x.iter().map(Vec::as_slice).collect();
     d.push(&piece).unwrap();
     let mut bytes = d.take_bytes();
     while !d.step(1 << 16).unwrap() {
         bytes.extend(d.take_bytes());
     }
+    let before_the_end = bytes.len();
     bytes.extend(d.take_bytes());
     let done = d.finish().unwrap();
+    // Held back until the measurement held (after a correction, the file is
+    // encoded again in a pass of its own, its bytes coming as they are made).
+    assert!(!speculate || done.measured.checks > 1 || before_the_end == 0, "bytes held back while speculating");
     bytes.extend(done.tail);
     if let Some(p) = done.header_patch {
         bytes[..p.len()].copy_from_slice(&p);
@@ -237,7 +257,15 @@ fn the_ceiling_holds_after_conversion_and_dither() {
         let g = 10f64.powf(ceiling / 20.0) / tp.peak();
         let x: Vec<Vec<f32>> = raw.iter().map(|c| c.iter().map(|&v| (v as f64 * g) as f32).collect()).collect();
         let spec = DeliverySpec { format, rate: Rate::Hz(44_100), tags: Tags::default() };
-        let (bytes, m) = deliver(&x, fs, spec, Some(ceiling), DitherSpec::default());
+        let (bytes, m) = deliver(&x, fs, spec.clone(), Some(ceiling), DitherSpec::default());
+        // Encoded in the first measuring pass: the same file, whether that
+        // pass held the ceiling or its bytes were dropped.
+        let (again, m2) = deliver_with(&x, fs, spec.clone(), Some(ceiling), DitherSpec::default(), true);
+        assert!(again == bytes && m2 == m, "{format:?}: the same file when encoded while measuring");
+        let at_source = DeliverySpec { rate: Rate::Source, ..spec };
+        let (a, ma) = deliver(&x, fs, at_source.clone(), Some(ceiling - 0.5), DitherSpec::default());
+        let (b, mb) = deliver_with(&x, fs, at_source, Some(ceiling - 0.5), DitherSpec::default(), true);
+        assert!(a == b && ma == mb && ma.checks >= 2, "{format:?}: the same file after a correction: {ma:?}");
         assert_eq!(m.sample_rate, 44_100);
         eprintln!("{format:?}: {m:?}");
         assert!(m.true_peak_dbtp.unwrap() <= ceiling, "{format:?}: {m:?}");

@@ -179,12 +179,13 @@ fn CheckedFiles(files: Vec<CheckedFile>) -> impl IntoView {
 fn Codec(check: CodecCheck) -> impl IntoView {
     let over = check.peak_dbfs.is_some_and(|p| p > 0.0);
     let text = match (&check.error, check.peak_dbfs) {
+        _ if check.pending => format!("{}: encoding and decoding the streaming master…", check.codec),
         (Some(e), _) => format!("{}: not checked ({e})", check.codec),
         (None, Some(p)) => format!("{}: decoded peak {p:+.2} dBFS", check.codec),
         (None, None) => format!("{}: silence", check.codec),
     };
     view! {
-        <div class="codec" data-testid="codec-check"
+        <div class="codec" data-testid="codec-check" aria-live="polite" data-pending=check.pending.to_string()
             data-peak=check.peak_dbfs.map_or(String::new(), |v| format!("{v:.3}"))>
             {text}
             {over.then(|| view! { <div class="warning" data-testid="codec-warning">

@@ -152,7 +152,27 @@ async fn codec(c: &mut Checked) -> Option<CodecCheck> {
         codec: format!("Opus {:.0} kbps", if o.bitrate_kbps > 0.0 { o.bitrate_kbps } else { 160.0 }),
         peak_dbfs: o.peak_dbfs,
         error: o.error.clone(),
+        pending: false,
     })
+}
+
+impl Engine {
+    /// Shows the codec check of `c` in the finished export's panel once it
+    /// ends: the files were offered as soon as they were checked, with the
+    /// codec check running. Dropped if another export has started since.
+    async fn show_codec_when_done(&self, file_name: String, mut c: Checked) {
+        let Some(result) = codec(&mut c).await else { return };
+        if self.inner.borrow().export.is_some() {
+            return;
+        }
+        self.state.export.update(|s| {
+            if let ExportState::Done { file_name: f, codec: Some(shown), .. } = s {
+                if *f == file_name && shown.pending {
+                    *shown = result;
+                }
+            }
+        });
+    }
 }
 
 impl Engine {
@@ -266,15 +286,16 @@ impl Engine {
     }
 
     /// Offers the checked file and shows what it measures.
-    fn offer(&self, id: u32, file: &Blob, done: ExportState) {
-        let Some(run) = self.inner.borrow_mut().export.take_if(|r| r.id == id) else { return };
+    fn offer(&self, id: u32, file: &Blob, done: ExportState) -> bool {
+        let Some(run) = self.inner.borrow_mut().export.take_if(|r| r.id == id) else { return false };
         if let Err(e) = download::download(file, &run.file_name) {
             self.state.export.set(ExportState::Idle);
             self.state.error.set(Some(format!("The download could not start: {e}")));
-            return;
+            return false;
         }
         self.state.export.set(done);
         self.preview_if_missing();
+        true
     }
 
     /// Largest FLAC file the page decodes again to check it, as f32 bytes:
@@ -311,7 +332,8 @@ impl Engine {
                     ms / 1000.0
                 );
                 let done = ExportState::Done { file_name: name, summary, report: Some(Box::new(r.report)), files: Vec::new(), codec: None };
-                return engine.offer(id, &file, done);
+                engine.offer(id, &file, done);
+                return;
             }
             engine.state.export.set(ExportState::Running { fraction: 0.0, phase: "checking the file".into() });
             if let Some(r) = engine.inner.borrow_mut().export.as_mut() {
@@ -321,7 +343,7 @@ impl Engine {
                 Ok(c) => c,
                 Err(e) => return engine.export_failed(id, e),
             };
-            let mut c = match verify::check_file(&file, d.sample_rate, true, &checker, id).await {
+            let c = match verify::check_file(&file, d.sample_rate, Some(verify::CodecPlan::Along), &checker, id).await {
                 Ok(c) => c,
                 Err(e) => {
                     if engine.is_export(id) {
@@ -343,13 +365,17 @@ impl Engine {
                 r.report.input_gain_db,
                 ms / 1000.0
             );
-            let codec = codec(&mut c).await;
-            if !engine.is_export(id) {
-                return;
-            }
             let files = vec![checked(name.clone(), "Release file".into(), &c, p)];
-            let done = ExportState::Done { file_name: name, summary, report: Some(Box::new(r.report)), files, codec };
-            engine.offer(id, &file, done);
+            let done = ExportState::Done {
+                file_name: name.clone(),
+                summary,
+                report: Some(Box::new(r.report)),
+                files,
+                codec: Some(CodecCheck::running()),
+            };
+            if engine.offer(id, &file, done) {
+                engine.show_codec_when_done(name, c).await;
+            }
         });
     }
 
@@ -381,8 +407,8 @@ impl Engine {
             }
             if engine.is_export(id) {
                 let rate = entry.measured.format.sample_rate;
-                let streaming = entry.role == "streaming";
-                let r = verify::check_file(&file, rate, streaming, &checker, id).await;
+                let opus = (entry.role == "streaming").then_some(verify::CodecPlan::AfterTheChecks);
+                let r = verify::check_file(&file, rate, opus, &checker, id).await;
                 done.borrow_mut().push((entry, r));
             }
             Ok(JsValue::UNDEFINED)
@@ -422,25 +448,22 @@ impl Engine {
         }
         let mut checks = std::mem::take(&mut *results.borrow_mut());
         let mut files = Vec::new();
-        let mut codec_check = None;
+        let mut streaming_check = None;
         for f in &done.report.files {
             let Some(at) = checks.iter().position(|(e, _)| e.name == f.name) else {
                 return self.export_failed(id, format!("{} was not checked.", f.name));
             };
             let (_, result) = checks.swap_remove(at);
-            let mut c = match result {
+            let c = match result {
                 Ok(c) => c,
                 Err(err) => return self.export_failed(id, format!("{} failed its check: {err}", f.name)),
             };
             let rate = f.measured.format.sample_rate;
             let p = problems(&c, rate, f.expected_frames, f.measured.integrated_lufs, Some(f.ceiling_dbtp));
-            if f.role == "streaming" {
-                codec_check = codec(&mut c).await;
-                if !self.is_export(id) {
-                    return;
-                }
-            }
             files.push(checked(f.name.clone(), f.description.clone(), &c, p));
+            if f.role == "streaming" {
+                streaming_check = Some(c);
+            }
         }
         let waited_ms = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now()) - started;
         let name = self.inner.borrow().export.as_ref().map(|r| r.file_name.clone()).unwrap_or_default();
@@ -456,7 +479,18 @@ impl Engine {
         if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
             let _ = p.mark("lacquer:bundle-ready");
         }
-        let state = ExportState::Done { file_name: name, summary, report: None, files, codec: codec_check };
-        self.offer(id, &zip, state);
+        let codec = streaming_check.as_ref().and_then(|c| c.codec.is_some().then(CodecCheck::running));
+        let state = ExportState::Done { file_name: name.clone(), summary, report: None, files, codec };
+        if !self.offer(id, &zip, state) {
+            return;
+        }
+        // The files are offered: the streaming master's codec check, held
+        // until now so as not to share the cores with the checks, runs.
+        if let Some(c) = streaming_check.filter(|c| c.codec.is_some()) {
+            if let Ok(checker) = self.checker() {
+                verify::release_codec(&checker, id);
+            }
+            self.show_codec_when_done(name, c).await;
+        }
     }
 }

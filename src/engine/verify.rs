@@ -36,6 +36,35 @@ thread_local! {
     static ACKED: RefCell<HashMap<u32, (u32, Option<Function>)>> = RefCell::new(HashMap::new());
 }
 
+/// When the codec check of a file runs, and how much of the decoded file it
+/// may hold queued before the measurement waits for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CodecPlan {
+    /// Along the check (a single export): little queued, whatever the
+    /// file's length, so the page's memory stays flat for the longest files.
+    Along,
+    /// Held until the page releases it ([`release_codec`]) once the
+    /// bundle's files are checked, so that it does not share the cores with
+    /// them; up to a 5-minute 48 kHz stereo song (115 MB as f32) waits
+    /// whole, and what does not fit is encoded meanwhile.
+    AfterTheChecks,
+}
+
+impl CodecPlan {
+    /// Bytes of the decoded file the codec check may hold queued.
+    fn queue_bytes(self) -> u32 {
+        match self {
+            CodecPlan::Along => 16 << 20,
+            CodecPlan::AfterTheChecks => 128 << 20,
+        }
+    }
+}
+
+/// Lets the codec check of command `id`, held until now, run.
+pub(crate) fn release_codec(worker: &WorkerLink, id: u32) {
+    worker.send("codec-release", id, &[], &[]);
+}
+
 /// Frames the page sends ahead of the checker's acknowledgements: about two
 /// segments, so neither side ever queues much of a file.
 const AHEAD_FRAMES: u32 = 2 * SEGMENT_FRAMES;
@@ -254,7 +283,7 @@ async fn send_frames(buffer: &AudioBuffer, worker: &WorkerLink, id: u32, offset:
 }
 
 /// Decodes `file` (the bytes as offered) at `rate` Hz, has the worker
-/// measure it as command `id` (with the Opus round trip when `opus`), and
+/// measure it as command `id` (with the Opus round trip when `opus` plans one), and
 /// returns the figures. Fails when the browser cannot decode it, or decodes
 /// it at another rate.
 ///
@@ -264,16 +293,25 @@ async fn send_frames(buffer: &AudioBuffer, worker: &WorkerLink, id: u32, offset:
 /// or its decoding whole, and no decoding takes the page's thread long
 /// however long the file. Any other file is decoded whole, and only up to
 /// the length the caller allows.
-pub(crate) async fn check_file(file: &Blob, rate: u32, opus: bool, worker: &WorkerLink, id: u32) -> Result<Checked, String> {
+pub(crate) async fn check_file(file: &Blob, rate: u32, opus: Option<CodecPlan>, worker: &WorkerLink, id: u32) -> Result<Checked, String> {
     let ctx = super::decode::decoding_context(rate)?;
     let done = answer(id);
-    let codec = opus.then(|| codec_answer(id));
+    let codec = opus.map(|_| codec_answer(id));
     ACKED.with(|a| a.borrow_mut().insert(id, (0, None)));
+    let queue_bytes = opus.map_or(0, CodecPlan::queue_bytes);
+    let held = opus == Some(CodecPlan::AfterTheChecks);
     let begin = |channels: u32, frames: u32| {
         worker.send(
             "verify-begin",
             id,
-            &[("channels", channels.into()), ("frames", frames.into()), ("rate", rate.into()), ("opus", opus.into())],
+            &[
+                ("channels", channels.into()),
+                ("frames", frames.into()),
+                ("rate", rate.into()),
+                ("opus", opus.is_some().into()),
+                ("queueBytes", queue_bytes.into()),
+                ("held", held.into()),
+            ],
             &[],
         )
     };

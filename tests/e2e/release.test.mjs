@@ -142,7 +142,9 @@ test('every format exported from the page is the CLI file, checked by independen
     assert.ok(Math.abs(shown - m.lufs) <= 0.02, `${label}: shown ${shown} LUFS vs pyloudnorm ${m.lufs}`);
     const shownTp = Number(await row.getAttribute('data-dbtp'));
     assert.ok(Math.abs(shownTp - m.true_peak_dbtp) <= 0.05, `${label}: shown TP ${shownTp} vs ${m.true_peak_dbtp}`);
-    const codec = page.getByTestId('codec-check');
+    // The file is offered once checked; the codec check ends after.
+    const codec = page.locator('[data-testid=codec-check][data-pending=false]');
+    await codec.waitFor({ timeout: 120_000 });
     assert.match(await codec.innerText(), /Opus 160 kbps: decoded peak/);
   }
   assert.deepEqual(consoleErrors.filter((e) => !/favicon/.test(e)), [], 'no errors in the console');
@@ -209,7 +211,12 @@ test('the release bundle is the CLI bundle, made twice the same, every checksum 
     assert.equal(Number(await row.getAttribute('data-frames')), f.expected_frames, `${f.name}: decoded length shown`);
     assert.equal(await row.getAttribute('data-ok'), 'true', `${f.name}: ${await row.innerText()}`);
   }
-  const peak = await page.getByTestId('codec-check').getAttribute('data-peak');
+  // The bundle is offered once its files are checked; the codec check of
+  // the streaming master runs after, and its answer comes into the panel.
+  assert.equal(await page.getByTestId('codec-check').getAttribute('data-pending'), 'true', 'the codec check runs after the offer');
+  const codecDone = page.locator('[data-testid=codec-check][data-pending=false]');
+  await codecDone.waitFor({ timeout: 120_000 });
+  const peak = await codecDone.getAttribute('data-peak');
   assert.ok(peak !== '' && Number.isFinite(Number(peak)), `Opus decoded peak shown: ${peak}`);
   const over = Number(peak) > 0;
   assert.equal(await page.getByTestId('codec-warning').count(), over ? 1 : 0, 'warned exactly when over 0 dBFS');

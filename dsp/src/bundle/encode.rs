@@ -66,6 +66,7 @@ pub fn start(
     )
     .map_err(|e| format!("{}: {e}", plan.name))?;
     d.measure_loudness().map_err(|e| format!("{}: {e}", plan.name))?;
+    d.encode_while_measuring();
     Ok(d)
 }
 

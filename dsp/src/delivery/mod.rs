@@ -378,6 +378,12 @@ pub struct Delivery {
     planar: Vec<Vec<f32>>,
     /// The 16× reading of the last finished measurement.
     peak: Peak16,
+    /// The first measuring pass over the kept signal encodes as it goes
+    /// ([`Delivery::encode_while_measuring`]).
+    speculates: bool,
+    /// True while such a pass runs: its bytes are held back until its
+    /// measurement holds the ceiling.
+    speculating: bool,
 }
 
 impl Delivery {
@@ -440,6 +446,8 @@ impl Delivery {
             floats: Vec::new(),
             planar: vec![Vec::new(); channels],
             peak: Peak16::default(),
+            speculates: false,
+            speculating: false,
         };
         d.start_pass(mode)?;
         Ok(d)
@@ -453,6 +461,17 @@ impl Delivery {
             self.loudness = Some(FileLoudness::new(self.channels, self.out_rate)?);
         }
         Ok(())
+    }
+
+    /// Has a file that keeps its signal encode it in its first measuring
+    /// pass, its bytes held back until that measurement holds the ceiling
+    /// (as it almost always does; if not, they are dropped, and the file is
+    /// measured and encoded again at the lower gain as usual). The bytes
+    /// are the same; the samples are finished once instead of twice. For a
+    /// host that hands the file out whole once finished (a bundle); call
+    /// before the first push.
+    pub fn encode_while_measuring(&mut self) {
+        self.speculates = self.keeps;
     }
 
     /// Channels.
@@ -644,6 +663,11 @@ impl Delivery {
         let Phase::Input(mode) = self.phase else { unreachable!() };
         debug_assert!(self.converter.as_ref().is_none_or(Converter::done));
         match mode {
+            Mode::Keep if self.speculates => {
+                self.speculating = true;
+                self.phase = Phase::Encode(0);
+                self.start_measuring(true)?;
+            }
             Mode::Keep => {
                 self.phase = Phase::Measure(0);
                 self.start_measuring(false)?;
@@ -715,7 +739,16 @@ impl Delivery {
                     let pos = pos + n;
                     if pos < self.out_frames {
                         self.phase = if encode { Phase::Encode(pos) } else { Phase::Measure(pos) };
+                    } else if encode && self.speculating && !self.check() {
+                        // Over the ceiling: the bytes go, and the file is
+                        // measured again at the lower gain, then encoded.
+                        self.speculating = false;
+                        self.encoder = None;
+                        self.loudness = None;
+                        self.phase = Phase::Measure(0);
+                        self.start_measuring(false)?;
                     } else if encode {
+                        self.speculating = false;
                         self.end_peaks();
                         self.kept = None;
                         self.phase = Phase::Done;
@@ -737,15 +770,20 @@ impl Delivery {
         self.phase == Phase::Done
     }
 
-    /// The file's bytes encoded since the last call.
+    /// The file's bytes encoded since the last call (none while they are
+    /// held back: [`Delivery::encode_while_measuring`]).
     pub fn take_bytes(&mut self) -> Vec<u8> {
+        if self.speculating {
+            return Vec::new();
+        }
         self.encoder.as_mut().map(|e| std::mem::take(e.out())).unwrap_or_default()
     }
 
-    /// The bytes encoded since the last call, appended to `out` (cleared first).
+    /// The bytes encoded since the last call, appended to `out` (cleared
+    /// first; none while they are held back).
     pub fn drain_into(&mut self, out: &mut Vec<u8>) {
         out.clear();
-        if let Some(e) = self.encoder.as_mut() {
+        if let (Some(e), false) = (self.encoder.as_mut(), self.speculating) {
             out.append(e.out());
         }
     }

@@ -33,6 +33,8 @@
 //! applied twice, to bound the fall from a maximum).
 
 use super::meter::TruePeak;
+// (f32::max handles NaN, which wasm compiles to a call; no NaN reaches these.)
+use crate::chain::util::max2_f32;
 
 /// Oversampling factor.
 pub const OVERSAMPLE: usize = 16;
@@ -180,7 +182,7 @@ impl TruePeak16 {
             }
             reads.push(tp.take_tick_peak() as f32);
         }
-        let sample_peak = x.iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64;
+        let sample_peak = x.iter().fold(0.0f32, |m, v| max2_f32(v.abs(), m)) as f64;
         let peak_4x = reads.iter().fold(0.0f32, |m, &v| m.max(v)) as f64;
         let factor = margin_factor(self.sample_rate);
         let mut order: Vec<usize> = (0..blocks).filter(|&b| reads[b] as f64 >= peak_4x * factor * factor).collect();
@@ -221,7 +223,7 @@ impl TruePeak16 {
             let start = (i - (HALF as isize - 1) - base) as usize;
             let w = &samples[start..start + TAPS];
             for k in &self.kernels {
-                peak = peak.max(dot(k, w).abs());
+                peak = max2_f32(dot(k, w).abs(), peak);
             }
         }
         peak
@@ -311,7 +313,7 @@ impl TruePeak16Stream {
             let at = self.buf.len();
             self.buf.extend(rest[..take].iter().map(|&v| if v.is_finite() { v } else { 0.0 }));
             let new = &self.buf[at..];
-            self.sample_peak = new.iter().fold(self.sample_peak, |m, v| m.max(v.abs()));
+            self.sample_peak = new.iter().fold(self.sample_peak, |m, v| max2_f32(v.abs(), m));
             self.detector.add(new);
             self.n += take;
             self.in_block += take;
