@@ -213,7 +213,6 @@ test('the release bundle is the CLI bundle, made twice the same, every checksum 
   }
   // The bundle is offered once its files are checked; the codec check of
   // the streaming master runs after, and its answer comes into the panel.
-  assert.equal(await page.getByTestId('codec-check').getAttribute('data-pending'), 'true', 'the codec check runs after the offer');
   const codecDone = page.locator('[data-testid=codec-check][data-pending=false]');
   await codecDone.waitFor({ timeout: 120_000 });
   const peak = await codecDone.getAttribute('data-peak');
