@@ -280,6 +280,9 @@ impl Engine {
     /// The export `id` failed: say why and stop.
     fn export_failed(&self, id: u32, why: String) {
         if self.inner.borrow_mut().export.take_if(|r| r.id == id).is_some() {
+            // Whatever the checker still holds of it (a codec check held
+            // for after the checks) is let go.
+            self.cancel_check(id);
             self.state.export.set(ExportState::Idle);
             self.state.error.set(Some(why));
         }
