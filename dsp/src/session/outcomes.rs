@@ -83,6 +83,36 @@ impl Outcomes {
 impl Outcomes {
     /// True when an outcome keeps its master.
     pub(crate) fn keeps_master(&self) -> bool {
-        self.0.lock().is_ok_and(|k| k.iter().any(|k| k.master.is_some()))
+        self.masters() > 0
+    }
+
+    /// How many outcomes keep their master.
+    fn masters(&self) -> usize {
+        self.0.lock().map_or(0, |k| k.iter().filter(|k| k.master.is_some()).count())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_master_at_most_the_newest_and_kept_when_asked_again() {
+        let o = Outcomes::default();
+        let t = |lufs| Some(Target { lufs, ceiling_dbtp: -1.0 });
+        let s = Settings::default();
+        let r = MasterReport::default();
+        let m = |v: f32| Some(Arc::new(vec![vec![v; 4]]));
+        o.remember(&s, t(-14.0), &s, &r, m(1.0));
+        o.remember(&s, t(-11.0), &s, &r, m(2.0));
+        assert_eq!(o.masters(), 1, "the older master is let go");
+        // Asked the same again without a master (a job that replayed it): kept.
+        o.remember(&s, t(-11.0), &s, &r, None);
+        assert_eq!(o.masters(), 1);
+        let kept = o.0.lock().unwrap().iter().find(|k| k.master.is_some()).map(|k| k.target.lufs);
+        assert_eq!(kept, Some(-11.0));
+        // No target: nothing to remember.
+        o.remember(&s, None, &s, &r, m(3.0));
+        assert_eq!(o.0.lock().unwrap().len(), 2);
     }
 }
