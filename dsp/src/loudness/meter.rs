@@ -103,6 +103,8 @@ pub struct TruePeak {
     /// Largest interpolated magnitude since the last
     /// [`TruePeak::take_tick_peak`] (so far, if never taken), linear.
     tick_peak: f32,
+    /// Spans that cannot reach this are not interpolated ([`TruePeak::set_floor`]).
+    floor: f32,
 }
 
 /// Zeroth-order modified Bessel function (series), for the Kaiser window.
@@ -159,7 +161,7 @@ impl TruePeak {
         }
         // Headroom for f32 coefficients and sums, so the bound is never optimistic.
         let gain_bound = (gain_bound * (1.0 + 1e-4)) as f32;
-        Self { coefs, phases, gain_bound, buf: vec![0.0; TP_TAPS - 1 + TP_SPAN], peak: 0.0, tick_peak: 0.0 }
+        Self { coefs, phases, gain_bound, buf: vec![0.0; TP_TAPS - 1 + TP_SPAN], peak: 0.0, tick_peak: 0.0, floor: 0.0 }
     }
 
     /// Feeds samples (already free of NaN/Inf).
@@ -175,7 +177,7 @@ impl TruePeak {
             self.tick_peak = max2_f32(m, self.tick_peak);
             if self.phases > 1 {
                 let hist = self.buf[..H].iter().fold(0.0f32, |acc, v| max2_f32(v.abs(), acc));
-                if m.max(hist) * self.gain_bound > self.tick_peak {
+                if m.max(hist) * self.gain_bound > self.tick_peak.max(self.floor) {
                     self.interpolate(len);
                 }
             }
@@ -257,11 +259,23 @@ impl TruePeak {
         std::mem::take(&mut self.tick_peak) as f64
     }
 
+    /// From now on, readings under `floor` need not be exact: a span whose
+    /// bound cannot exceed `floor` is not interpolated, so a tick that stays
+    /// under it reads at least its largest sample and at most `floor`. For a
+    /// caller that only asks whether a tick goes over `floor` (the 16×
+    /// meter's pre-reading, which interpolates only the blocks whose reading
+    /// comes near its best value so far); a reading over `floor` is exact.
+    /// 0, the default: every reading exact.
+    pub fn set_floor(&mut self, floor: f32) {
+        self.floor = floor;
+    }
+
     /// Forgets everything. Never allocates.
     pub fn reset(&mut self) {
         self.buf.iter_mut().for_each(|h| *h = 0.0);
         self.peak = 0.0;
         self.tick_peak = 0.0;
+        self.floor = 0.0;
     }
 }
 
