@@ -283,8 +283,8 @@ impl MasterJob {
     /// [`MasterJob::with_known_outcome`] with that job's master too (its
     /// samples, as it handed them out): the job hands it out a piece at a
     /// time instead of rendering, and its outcome is the known one, report
-    /// and all. Ignored when the outcome is, or when the master is not one
-    /// of this job's shape.
+    /// and all. Ignored when [`MasterJob::with_known_outcome`] would ignore
+    /// the outcome, or when the master is not of this job's shape.
     pub fn with_known_master(self, settings: Settings, report: MasterReport, master: Arc<Vec<Vec<f32>>>) -> Self {
         let fits = master.len() == self.channels() && master.iter().all(|c| c.len() == self.frames());
         let mut job = self.with_known_outcome(settings, report);
