@@ -303,15 +303,20 @@ class OpusCheck {
   // Starts feeding the lane's encoder unless it runs; a feed that ends with
   // pieces queued meanwhile starts again.
   ensureFeeding(lane) {
-    if (lane.feeding || !lane.pending.length || this.cancelled || this.failure) return;
-    if (this.held && lane.pendingBytes <= this.share()) return;
+    if (lane.feeding || !this.mayFeed(lane)) return;
     lane.feeding = this.feed(lane)
       .catch((e) => { this.failure = this.failure || e; })
       .finally(() => { lane.feeding = null; this.ensureFeeding(lane); });
   }
 
+  // Whether the lane's encoder takes its next queued piece now: a held
+  // check encodes only what goes over the lane's share of the queue.
+  mayFeed(lane) {
+    return lane.pending.length > 0 && !this.cancelled && !this.failure && !(this.held && lane.pendingBytes <= this.share());
+  }
+
   async feed(lane) {
-    while (lane.pending.length && !this.cancelled && !this.failure && !(this.held && lane.pendingBytes <= this.share())) {
+    while (this.mayFeed(lane)) {
       const { at: start, data } = lane.pending[0];
       const n = data[0].length;
       for (let at = 0; at < n; at += OPUS_CHUNK) {

@@ -482,14 +482,15 @@ impl Engine {
         if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
             let _ = p.mark("lacquer:bundle-ready");
         }
-        let codec = streaming_check.as_ref().and_then(|c| c.codec.is_some().then(CodecCheck::running));
+        let streaming_check = streaming_check.filter(|c| c.codec.is_some());
+        let codec = streaming_check.as_ref().map(|_| CodecCheck::running());
         let state = ExportState::Done { file_name: name.clone(), summary, report: None, files, codec };
         if !self.offer(id, &zip, state) {
             return;
         }
         // The files are offered: the streaming master's codec check, held
         // until now so as not to share the cores with the checks, runs.
-        if let Some(c) = streaming_check.filter(|c| c.codec.is_some()) {
+        if let Some(c) = streaming_check {
             if let Ok(checker) = self.checker() {
                 verify::release_codec(&checker, id);
             }

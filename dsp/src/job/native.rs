@@ -37,8 +37,7 @@ impl MasterJob {
             Phase::Render { render, meter, settings } => self.render_parallel(render, meter, settings, &mut encode, &mut written),
             Phase::Replay { master, pos } => {
                 let n = self.frames();
-                for at in (pos..n).step_by(PIECE) {
-                    let piece: Vec<&[f32]> = master.iter().map(|c| &c[at..(at + PIECE).min(n)]).collect();
+                for piece in in_step(master.iter().map(|c| c[pos..].chunks(PIECE)).collect()) {
                     collect_into(&mut self.master, &piece, n);
                     if written.is_ok() {
                         written = encode(&piece);
